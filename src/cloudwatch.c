@@ -1,0 +1,534 @@
+/* cloudwatch.c -- CloudWatch metric operations: PutMetricData, ListMetrics, GetMetricStatistics,
+ * GetMetricData. Rules and messages follow the CloudWatch API reference for each operation. */
+#include "alloc.h"
+#include "log.h"
+#include "service.h"
+#include "stats.h"
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SW_MAX_DATUMS 1000          /* PutMetricData: "up to 1000 different metrics" per request */
+#define SW_MAX_VALUES 150           /* Values/Counts arrays: "up to 150 values per metric" */
+#define SW_LIST_PAGE 500            /* ListMetrics: "Up to 500 results are returned for any one call" */
+#define SW_MAX_GMS_POINTS 1440      /* GetMetricStatistics datapoint limit */
+#define SW_MAX_GMD_QUERIES 500
+#define SW_MAX_GMD_POINTS 100800
+#define SW_TWO_WEEKS (14 * 86400)
+#define SW_TWO_HOURS (2 * 3600)
+
+static const double sw_value_limit = 0x1p360; /* "Values must be in the range of -2^360 to 2^360" */
+
+static int sw_value_ok(double v) { return isfinite(v) && fabs(v) <= sw_value_limit; }
+
+/* ---------- PutMetricData ---------- */
+
+typedef struct sw_put { sw_datum *d; size_t n, cap; } sw_put;
+
+static int sw_put_push(sw_ctx *ctx, sw_put *p, const sw_datum *d, sw_error *err) {
+    if (p->n == p->cap) {
+        size_t ncap = p->cap ? p->cap * 2 : 64;
+        sw_datum *nd = sw_arena_alloc(ctx->arena, ncap * sizeof *nd);
+        if (!nd) return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+        if (p->n) memcpy(nd, p->d, p->n * sizeof *nd);
+        p->d = nd;
+        p->cap = ncap;
+    }
+    p->d[p->n++] = *d;
+    return 0;
+}
+
+static int sw_datum_dims(sw_ctx *ctx, const sw_value *dims, size_t idx, sw_datum *d, sw_error *err) {
+    if (!dims) return 0;
+    size_t n = dims->u.list.n;
+    sw_dim *out = sw_arena_alloc(ctx->arena, (n ? n : 1) * sizeof *out);
+    if (!out) return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+    for (size_t i = 0; i < n; i++) {
+        out[i].name = sw_v_get_str(dims->u.list.items[i], "Name", "");
+        out[i].value = sw_v_get_str(dims->u.list.items[i], "Value", "");
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(out[j].name, out[i].name) == 0)
+                return SW_ERR_INVALID_PARAMETER(err, "The dimension %s is specified more than once in MetricData.member.%zu.Dimensions.",
+                                                out[i].name, idx);
+    }
+    d->id.dims = out;
+    d->id.ndims = n;
+    return 0;
+}
+
+static int sw_datum_time(sw_ctx *ctx, const sw_value *datum, size_t idx, sw_datum *d, sw_error *err) {
+    int64_t now = ctx->now_ms / 1000;
+    sw_value *ts = sw_v_get(datum, "Timestamp");
+    double t = ts ? ts->u.d : (double)now;
+    /* PutMetricData: "Data points with time stamps from 24 hours ago or longer can take at least 48 hours
+     * to become available"; data older than two weeks or more than two hours in the future is rejected. */
+    if (t < (double)(now - SW_TWO_WEEKS))
+        return SW_ERR_INVALID_PARAMETER(err, "The parameter MetricData.member.%zu.Timestamp must specify a time no more than two weeks in the past.", idx);
+    if (t > (double)(now + SW_TWO_HOURS))
+        return SW_ERR_INVALID_PARAMETER(err, "The parameter MetricData.member.%zu.Timestamp must specify a time no more than two hours in the future.", idx);
+    int64_t res = sw_v_get_int(datum, "StorageResolution", 60);
+    if (res != 1 && res != 60)
+        return SW_ERR_INVALID_PARAMETER(err, "The value %lld for parameter MetricData.member.%zu.StorageResolution is invalid. Valid values are 1 and 60.",
+                                        (long long)res, idx);
+    int64_t secs = (int64_t)floor(t);
+    d->t = (uint32_t)(res == 60 ? secs - secs % 60 : secs); /* standard resolution keeps one-minute granularity */
+    return 0;
+}
+
+static int sw_datum_values(sw_ctx *ctx, sw_put *p, const sw_value *datum, size_t idx, sw_datum *d, sw_error *err) {
+    sw_value *value = sw_v_get(datum, "Value"), *values = sw_v_get(datum, "Values");
+    sw_value *counts = sw_v_get(datum, "Counts"), *set = sw_v_get(datum, "StatisticValues");
+    if (value && set)
+        return SW_ERR_INVALID_COMBINATION(err, "The parameters MetricData.member.%zu.Value and MetricData.member.%zu.StatisticValues are mutually exclusive and you have specified both.", idx, idx);
+    if (value && values)
+        return SW_ERR_INVALID_COMBINATION(err, "The parameters MetricData.member.%zu.Value and MetricData.member.%zu.Values are mutually exclusive and you have specified both.", idx, idx);
+    if (values && set)
+        return SW_ERR_INVALID_COMBINATION(err, "The parameters MetricData.member.%zu.Values and MetricData.member.%zu.StatisticValues are mutually exclusive and you have specified both.", idx, idx);
+    if (counts && !values)
+        return SW_ERR_INVALID_COMBINATION(err, "The parameter MetricData.member.%zu.Counts must be specified together with MetricData.member.%zu.Values.", idx, idx);
+    if (set) {
+        double c = sw_v_get_double(set, "SampleCount", 0), s = sw_v_get_double(set, "Sum", 0);
+        double mn = sw_v_get_double(set, "Minimum", 0), mx = sw_v_get_double(set, "Maximum", 0);
+        if (!sw_value_ok(c) || !sw_value_ok(s) || !sw_value_ok(mn) || !sw_value_ok(mx) || c <= 0)
+            return SW_ERR_INVALID_PARAMETER(err, "The parameter MetricData.member.%zu.StatisticValues has an invalid value: SampleCount must be positive and every value finite and within -2^360 to 2^360.", idx);
+        if (mn > mx)
+            return SW_ERR_INVALID_PARAMETER(err, "The parameter MetricData.member.%zu.StatisticValues.Minimum must not be greater than Maximum.", idx);
+        d->kind = SW_SAMPLE_SET;
+        d->count = c, d->sum = s, d->min = mn, d->max = mx;
+        return sw_put_push(ctx, p, d, err);
+    }
+    if (values) {
+        size_t n = values->u.list.n;
+        if (n > SW_MAX_VALUES)
+            return SW_ERR_INVALID_PARAMETER(err, "The collection MetricData.member.%zu.Values must not have a size greater than %d.", idx, SW_MAX_VALUES);
+        if (counts && counts->u.list.n != n)
+            return SW_ERR_INVALID_PARAMETER(err, "The parameters MetricData.member.%zu.Values and MetricData.member.%zu.Counts must be arrays of the same size.", idx, idx);
+        for (size_t i = 0; i < n; i++) {
+            double v = values->u.list.items[i]->u.d, c = counts ? counts->u.list.items[i]->u.d : 1;
+            if (!sw_value_ok(v))
+                return SW_ERR_INVALID_PARAMETER(err, "The value %g for parameter MetricData.member.%zu.Values.member.%zu is invalid.", v, idx, i + 1);
+            if (!sw_value_ok(c) || c < 0)
+                return SW_ERR_INVALID_PARAMETER(err, "The value %g for parameter MetricData.member.%zu.Counts.member.%zu is invalid.", c, idx, i + 1);
+            if (c == 0) continue;
+            sw_datum one = *d;
+            if (c == 1) one.kind = SW_SAMPLE_VALUE, one.v = v;
+            else one.kind = SW_SAMPLE_SET, one.count = c, one.sum = v * c, one.min = v, one.max = v;
+            if (sw_put_push(ctx, p, &one, err)) return -1;
+        }
+        return 0;
+    }
+    if (!value)
+        return SW_ERR_INVALID_COMBINATION(err, "One of the parameters MetricData.member.%zu.Value, MetricData.member.%zu.Values or MetricData.member.%zu.StatisticValues must be specified.", idx, idx, idx);
+    if (!sw_value_ok(value->u.d))
+        return SW_ERR_INVALID_PARAMETER(err, "The value %s for parameter MetricData.member.%zu.Value is invalid.",
+                                        isnan(value->u.d) ? "NaN" : isinf(value->u.d) ? (value->u.d > 0 ? "Infinity" : "-Infinity") : "out of range", idx);
+    d->kind = SW_SAMPLE_VALUE;
+    d->v = value->u.d;
+    return sw_put_push(ctx, p, d, err);
+}
+
+static int sw_put_metric_data(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
+    const char *ns = sw_v_get_str(in, "Namespace", "");
+    sw_value *data = sw_v_get(in, "MetricData");
+    /* "You cannot specify a namespace that begins with 'AWS/'": reserved for AWS services (trusted keys here). */
+    if (strncmp(ns, "AWS/", 4) == 0 && !ctx->trusted)
+        return SW_ERR_INVALID_PARAMETER(err, "The value %s for parameter Namespace is invalid.", ns);
+    if (!data) return SW_ERR_MISSING_PARAMETER(err, "The parameter MetricData is required.");
+    if (data->u.list.n > SW_MAX_DATUMS)
+        return SW_ERR_INVALID_PARAMETER(err, "The collection MetricData must not have a size greater than %d.", SW_MAX_DATUMS);
+    sw_put p = {0};
+    for (size_t i = 0; i < data->u.list.n; i++) {
+        const sw_value *datum = data->u.list.items[i];
+        sw_datum d = {0};
+        d.id.account = ctx->account;
+        d.id.region = ctx->region;
+        d.id.ns = ns;
+        d.id.name = sw_v_get_str(datum, "MetricName", "");
+        d.unit = sw_v_get_str(datum, "Unit", "None");
+        if (sw_datum_dims(ctx, sw_v_get(datum, "Dimensions"), i + 1, &d, err) ||
+            sw_datum_time(ctx, datum, i + 1, &d, err) || sw_datum_values(ctx, &p, datum, i + 1, &d, err))
+            return -1;
+    }
+    if (sw_metrics_put(ctx->metrics, p.d, p.n))
+        return SW_ERR_INTERNAL(err, "The write-ahead log failed; the data may not be durable.");
+    return 0;
+}
+
+/* ---------- shared helpers ---------- */
+
+/* Fills a metric identity from a {Namespace, MetricName, Dimensions} structure. */
+static int sw_metric_from(sw_ctx *ctx, const sw_value *v, sw_metric_id *id, sw_error *err) {
+    memset(id, 0, sizeof *id);
+    id->account = ctx->account;
+    id->region = ctx->region;
+    id->ns = sw_v_get_str(v, "Namespace", NULL);
+    id->name = sw_v_get_str(v, "MetricName", NULL);
+    sw_value *dims = sw_v_get(v, "Dimensions");
+    if (!dims) return 0;
+    sw_dim *out = sw_arena_alloc(ctx->arena, (dims->u.list.n + 1) * sizeof *out);
+    if (!out) return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+    for (size_t i = 0; i < dims->u.list.n; i++) {
+        out[i].name = sw_v_get_str(dims->u.list.items[i], "Name", "");
+        out[i].value = sw_v_get_str(dims->u.list.items[i], "Value", "");
+    }
+    id->dims = out;
+    id->ndims = dims->u.list.n;
+    return 0;
+}
+
+static sw_value *sw_dims_value(sw_arena *a, const sw_metric_id *id) {
+    sw_value *list = sw_v_list(a);
+    for (size_t i = 0; list && i < id->ndims; i++) {
+        sw_value *d = sw_v_map(a);
+        if (sw_v_map_putc(a, d, "Name", sw_v_cstr(a, id->dims[i].name)) ||
+            sw_v_map_putc(a, d, "Value", sw_v_cstr(a, id->dims[i].value)) || sw_v_list_push(a, list, d))
+            return NULL;
+    }
+    return list;
+}
+
+/* Valid periods: 1, 5, 10, 20, 30, 60 or any multiple of 60 (GetMetricStatistics "Period"). */
+static int sw_period_ok(int64_t p) { return p == 1 || p == 5 || p == 10 || p == 20 || p == 30 || (p > 0 && p % 60 == 0); }
+
+/* Rounds StartTime down as the API reference describes: to the second for high-resolution periods,
+ * the minute within 15 days, 5 minutes within 63 days, the hour beyond. */
+static int64_t sw_round_start(int64_t start, int64_t now, int64_t period) {
+    int64_t age = now - start, unit = 1;
+    if (period >= 60) unit = 60;
+    if (age > 15 * 86400) unit = 300;
+    if (age > 63 * 86400) unit = 3600;
+    int64_t r = start - ((start % unit) + unit) % unit;
+    return r;
+}
+
+/* ---------- ListMetrics ---------- */
+
+typedef struct sw_list_ctx { sw_arena *a; sw_value *metrics; int failed; } sw_list_ctx;
+
+static void sw_list_one(const sw_metric_id *id, void *arg) {
+    sw_list_ctx *lc = arg;
+    sw_value *m = sw_v_map(lc->a);
+    if (sw_v_map_putc(lc->a, m, "Namespace", sw_v_cstr(lc->a, id->ns)) ||
+        sw_v_map_putc(lc->a, m, "MetricName", sw_v_cstr(lc->a, id->name)) ||
+        sw_v_map_putc(lc->a, m, "Dimensions", sw_dims_value(lc->a, id)) || sw_v_list_push(lc->a, lc->metrics, m))
+        lc->failed = 1;
+}
+
+static int sw_token_parse(const char *tok, const char *prefix, uint64_t *out) {
+    size_t pl = strlen(prefix);
+    if (strncmp(tok, prefix, pl) != 0) return -1;
+    char *end;
+    unsigned long long v = strtoull(tok + pl, &end, 10);
+    if (*end || end == tok + pl) return -1;
+    *out = v;
+    return 0;
+}
+
+static int sw_list_metrics(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
+    sw_list_filter f = {.account = ctx->account, .region = ctx->region};
+    f.ns = sw_v_get_str(in, "Namespace", NULL);
+    f.name = sw_v_get_str(in, "MetricName", NULL);
+    int64_t now = ctx->now_ms / 1000;
+    /* Metrics without data for two weeks are not listed; RecentlyActive=PT3H narrows to three hours. */
+    f.active_since = now - SW_TWO_WEEKS;
+    const char *recent = sw_v_get_str(in, "RecentlyActive", NULL);
+    if (recent) f.active_since = now - 3 * 3600;
+    sw_value *dims = sw_v_get(in, "Dimensions");
+    if (dims) {
+        sw_dim_filter *df = sw_arena_alloc(ctx->arena, (dims->u.list.n + 1) * sizeof *df);
+        if (!df) return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+        for (size_t i = 0; i < dims->u.list.n; i++) {
+            df[i].name = sw_v_get_str(dims->u.list.items[i], "Name", "");
+            df[i].value = sw_v_get_str(dims->u.list.items[i], "Value", NULL);
+        }
+        f.dims = df;
+        f.ndims = dims->u.list.n;
+    }
+    uint64_t after = 0, next = 0;
+    const char *token = sw_v_get_str(in, "NextToken", NULL);
+    if (token && sw_token_parse(token, "lm1.", &after))
+        return SW_ERR_INVALID_NEXT_TOKEN(err, "The service couldn't process the NextToken value: %.64s", token);
+    sw_list_ctx lc = {ctx->arena, sw_v_list(ctx->arena), 0};
+    sw_metrics_list(ctx->metrics, &f, after, SW_LIST_PAGE, sw_list_one, &lc, &next);
+    *out = sw_v_map(ctx->arena);
+    if (lc.failed || !lc.metrics || sw_v_map_putc(ctx->arena, *out, "Metrics", lc.metrics))
+        return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+    if (next) {
+        char tok[40];
+        snprintf(tok, sizeof tok, "lm1.%llu", (unsigned long long)next);
+        sw_v_map_putc(ctx->arena, *out, "NextToken", sw_v_cstr(ctx->arena, tok));
+    }
+    return 0;
+}
+
+/* ---------- GetMetricStatistics ---------- */
+
+static int sw_gms_stats(const sw_value *in, sw_stat *stats, size_t *n, sw_error *err) {
+    sw_value *simple = sw_v_get(in, "Statistics"), *ext = sw_v_get(in, "ExtendedStatistics");
+    *n = 0;
+    if (!simple && !ext)
+        return SW_ERR_MISSING_PARAMETER(err, "Must specify either Statistics or ExtendedStatistics.");
+    for (size_t i = 0; simple && i < simple->u.list.n; i++)
+        if (sw_stat_parse(simple->u.list.items[i]->u.str.s, &stats[(*n)++])) return -1; /* enum checked by the model */
+    for (size_t i = 0; ext && i < ext->u.list.n; i++) {
+        const char *s = ext->u.list.items[i]->u.str.s;
+        if (sw_stat_parse(s, &stats[*n]) || stats[*n].kind != SW_STAT_PERCENTILE)
+            return SW_ERR_INVALID_PARAMETER(err, "The value %.32s for parameter ExtendedStatistics is not supported.", s);
+        (*n)++;
+    }
+    return 0;
+}
+
+static sw_value *sw_datapoint(sw_arena *a, sw_bucket *b, const char *unit, const sw_stat *stats, size_t nstats) {
+    sw_value *dp = sw_v_map(a), *ext = NULL;
+    if (sw_v_map_putc(a, dp, "Timestamp", sw_v_time(a, (double)b->start))) return NULL;
+    for (size_t i = 0; i < nstats; i++) {
+        double v;
+        if (sw_stat_compute(&stats[i], b, &v)) continue;
+        if (stats[i].kind == SW_STAT_PERCENTILE) {
+            if (!ext) ext = sw_v_map(a);
+            if (sw_v_map_putc(a, ext, stats[i].name, sw_v_double(a, v))) return NULL;
+        } else if (sw_v_map_putc(a, dp, stats[i].name, sw_v_double(a, v))) return NULL;
+    }
+    if (ext && sw_v_map_putc(a, dp, "ExtendedStatistics", ext)) return NULL;
+    if (sw_v_map_putc(a, dp, "Unit", sw_v_cstr(a, unit))) return NULL;
+    return dp;
+}
+
+static int sw_time_range(sw_ctx *ctx, const sw_value *in, int64_t period, int64_t *start, int64_t *end, sw_error *err) {
+    double s = sw_v_get_double(in, "StartTime", 0), e = sw_v_get_double(in, "EndTime", 0);
+    if (!(s < e)) return SW_ERR_INVALID_PARAMETER(err, "The parameter StartTime must be less than the parameter EndTime.");
+    *start = sw_round_start((int64_t)floor(s), ctx->now_ms / 1000, period);
+    *end = (int64_t)ceil(e);
+    return 0;
+}
+
+static int sw_get_metric_statistics(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
+    sw_stat stats[16];
+    size_t nstats;
+    int64_t period = sw_v_get_int(in, "Period", 0), start, end;
+    if (sw_gms_stats(in, stats, &nstats, err)) return -1;
+    if (!sw_period_ok(period))
+        return SW_ERR_INVALID_PARAMETER(err, "The parameter Period must be 1, 5, 10, 20, 30, 60, or a multiple of 60.");
+    if (sw_time_range(ctx, in, period, &start, &end, err)) return -1;
+    int64_t points = (end - start + period - 1) / period;
+    if (points > SW_MAX_GMS_POINTS)
+        return SW_ERR_INVALID_COMBINATION(err, "You have requested up to %lld datapoints, which exceeds the limit of %d. You may reduce the datapoints requested by increasing Period, or decreasing the time range.",
+                                          (long long)points, SW_MAX_GMS_POINTS);
+    sw_metric_id id;
+    if (sw_metric_from(ctx, in, &id, err)) return -1;
+    int with_values = 0;
+    for (size_t i = 0; i < nstats; i++) with_values |= stats[i].kind == SW_STAT_PERCENTILE;
+    sw_query_result r;
+    sw_metrics_query(ctx->metrics, &id, sw_v_get_str(in, "Unit", NULL), start, end, (int)period, with_values, &r);
+    sw_value *dps = sw_v_list(ctx->arena);
+    int failed = !dps;
+    /* Datapoints in time order; a metric published with several units gives one datapoint per unit. */
+    for (size_t u = 0; u < r.nunits && !failed; u++)
+        for (size_t i = 0; i < r.units[u].nbuckets && !failed; i++) {
+            sw_value *dp = sw_datapoint(ctx->arena, &r.units[u].buckets[i], r.units[u].unit, stats, nstats);
+            failed = !dp || sw_v_list_push(ctx->arena, dps, dp);
+        }
+    sw_query_result_free(&r);
+    *out = sw_v_map(ctx->arena);
+    if (failed || sw_v_map_putc(ctx->arena, *out, "Label", sw_v_cstr(ctx->arena, id.name)) ||
+        sw_v_map_putc(ctx->arena, *out, "Datapoints", dps))
+        return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+    return 0;
+}
+
+/* ---------- GetMetricData ---------- */
+
+typedef struct sw_series_out { const char *id, *label; double *t, *v; size_t n; } sw_series_out;
+
+static int sw_id_ok(const char *s) {
+    if (!(s[0] >= 'a' && s[0] <= 'z')) return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_')) return 0;
+    return 1;
+}
+
+/* Merges every unit's buckets into one bucket per period (GetMetricData without Unit aggregates all units). */
+static void sw_merge_units(sw_query_result *r, sw_bucket **out, size_t *n) {
+    size_t total = 0;
+    for (size_t u = 0; u < r->nunits; u++) total += r->units[u].nbuckets;
+    sw_bucket *m = sw_calloc(total ? total : 1, sizeof *m);
+    size_t k = 0;
+    for (size_t u = 0; u < r->nunits; u++)
+        for (size_t i = 0; i < r->units[u].nbuckets; i++) {
+            sw_bucket *b = &r->units[u].buckets[i], *t = NULL;
+            for (size_t j = 0; j < k && !t; j++) if (m[j].start == b->start) t = &m[j];
+            if (!t) { m[k] = *b; m[k].values = NULL; m[k].weights = NULL; m[k].nvalues = m[k].cap = 0; t = &m[k++]; }
+            else {
+                if (b->min < t->min) t->min = b->min;
+                if (b->max > t->max) t->max = b->max;
+                t->count += b->count;
+                t->sum += b->sum;
+                t->exact &= b->exact;
+            }
+            for (size_t v = 0; v < b->nvalues; v++) {
+                if (t->nvalues == t->cap) {
+                    t->cap = t->cap ? t->cap * 2 : 16;
+                    t->values = sw_realloc(t->values, t->cap * sizeof *t->values);
+                    t->weights = sw_realloc(t->weights, t->cap * sizeof *t->weights);
+                }
+                t->values[t->nvalues] = b->values[v];
+                t->weights[t->nvalues++] = b->weights[v];
+            }
+        }
+    *out = m;
+    *n = k;
+}
+
+static int sw_bucket_cmp(const void *a, const void *b) {
+    int64_t x = ((const sw_bucket *)a)->start, y = ((const sw_bucket *)b)->start;
+    return (x > y) - (x < y);
+}
+
+static int sw_gmd_query(sw_ctx *ctx, const sw_value *q, size_t idx, double start_time, double end_time, int descending,
+                        sw_series_out *so, sw_error *err) {
+    const char *id = sw_v_get_str(q, "Id", "");
+    if (!sw_id_ok(id))
+        return SW_ERR_INVALID_PARAMETER(err, "The value %.255s for parameter MetricDataQueries.member.%zu.Id is invalid: it must start with a lowercase letter and contain only letters, numbers and underscores.", id, idx);
+    if (sw_v_get(q, "Expression"))
+        return SW_ERR_INVALID_PARAMETER(err, "MetricDataQueries.member.%zu.Expression: metric math expressions are not supported yet by skywatch; use MetricStat queries.", idx);
+    sw_value *ms = sw_v_get(q, "MetricStat");
+    if (!ms) return SW_ERR_MISSING_PARAMETER(err, "The parameter MetricDataQueries.member.%zu.MetricStat is required when Expression is not given.", idx);
+    sw_stat st;
+    const char *stat = sw_v_get_str(ms, "Stat", "");
+    if (sw_stat_parse(stat, &st))
+        return SW_ERR_INVALID_PARAMETER(err, "The value %.64s for parameter MetricDataQueries.member.%zu.MetricStat.Stat is not supported. Supported: SampleCount, Sum, Average, Minimum, Maximum, pNN.NN.", stat, idx);
+    int64_t period = sw_v_get_int(ms, "Period", 0);
+    if (!sw_period_ok(period))
+        return SW_ERR_INVALID_PARAMETER(err, "The parameter MetricDataQueries.member.%zu.MetricStat.Period must be 1, 5, 10, 20, 30, 60, or a multiple of 60.", idx);
+    sw_metric_id mid;
+    if (sw_metric_from(ctx, sw_v_get(ms, "Metric"), &mid, err)) return -1;
+    if (!mid.ns || !mid.name)
+        return SW_ERR_MISSING_PARAMETER(err, "The parameters MetricDataQueries.member.%zu.MetricStat.Metric.Namespace and MetricName are required.", idx);
+    int64_t start = sw_round_start((int64_t)floor(start_time), ctx->now_ms / 1000, period), end = (int64_t)ceil(end_time);
+    sw_query_result r;
+    sw_metrics_query(ctx->metrics, &mid, sw_v_get_str(ms, "Unit", NULL), start, end, (int)period,
+                     st.kind == SW_STAT_PERCENTILE, &r);
+    sw_bucket *b;
+    size_t nb;
+    sw_merge_units(&r, &b, &nb);
+    sw_query_result_free(&r);
+    qsort(b, nb, sizeof *b, sw_bucket_cmp);
+    so->id = id;
+    so->label = sw_v_get_str(q, "Label", mid.name);
+    so->t = sw_arena_alloc(ctx->arena, (nb + 1) * sizeof *so->t);
+    so->v = sw_arena_alloc(ctx->arena, (nb + 1) * sizeof *so->v);
+    int failed = !so->t || !so->v;
+    for (size_t i = 0; i < nb; i++) {
+        sw_bucket *x = &b[descending ? nb - 1 - i : i];
+        double v;
+        if (!failed && sw_stat_compute(&st, x, &v) == 0) { so->t[so->n] = (double)x->start; so->v[so->n++] = v; }
+        sw_free(x->values);
+        sw_free(x->weights);
+    }
+    sw_free(b);
+    return failed ? sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.") : 0;
+}
+
+/* Emits the results from datapoint offset `skip`, at most max datapoints; *more is set when some remain. */
+static sw_value *sw_gmd_results(sw_arena *a, sw_series_out *so, size_t n, uint64_t skip, uint64_t max, uint64_t *emitted, int *more) {
+    sw_value *results = sw_v_list(a);
+    uint64_t pos = 0;
+    *emitted = 0;
+    *more = 0;
+    for (size_t i = 0; results && i < n; i++) {
+        sw_value *r = sw_v_map(a), *ts = sw_v_list(a), *vs = sw_v_list(a);
+        int partial = 0;
+        for (size_t k = 0; k < so[i].n; k++, pos++) {
+            if (pos < skip) continue;
+            if (*emitted == max) { partial = 1; *more = 1; break; }
+            if (sw_v_list_push(a, ts, sw_v_time(a, so[i].t[k])) || sw_v_list_push(a, vs, sw_v_double(a, so[i].v[k]))) return NULL;
+            (*emitted)++;
+        }
+        if (sw_v_map_putc(a, r, "Id", sw_v_cstr(a, so[i].id)) || sw_v_map_putc(a, r, "Label", sw_v_cstr(a, so[i].label)) ||
+            sw_v_map_putc(a, r, "Timestamps", ts) || sw_v_map_putc(a, r, "Values", vs) ||
+            sw_v_map_putc(a, r, "StatusCode", sw_v_cstr(a, partial ? "PartialData" : "Complete")) ||
+            sw_v_list_push(a, results, r))
+            return NULL;
+    }
+    return results;
+}
+
+static int sw_get_metric_data(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
+    sw_value *queries = sw_v_get(in, "MetricDataQueries");
+    size_t nq = queries->u.list.n;
+    if (nq == 0 || nq > SW_MAX_GMD_QUERIES)
+        return SW_ERR_INVALID_PARAMETER(err, "The collection MetricDataQueries must have between 1 and %d members.", SW_MAX_GMD_QUERIES);
+    double s = sw_v_get_double(in, "StartTime", 0), e = sw_v_get_double(in, "EndTime", 0);
+    if (!(s < e)) return SW_ERR_INVALID_PARAMETER(err, "The parameter StartTime must be less than the parameter EndTime.");
+    int descending = strcmp(sw_v_get_str(in, "ScanBy", "TimestampDescending"), "TimestampDescending") == 0;
+    int64_t max = sw_v_get_int(in, "MaxDatapoints", SW_MAX_GMD_POINTS);
+    if (max <= 0 || max > SW_MAX_GMD_POINTS) max = SW_MAX_GMD_POINTS;
+    uint64_t skip = 0;
+    const char *token = sw_v_get_str(in, "NextToken", NULL);
+    if (token && sw_token_parse(token, "gmd1.", &skip))
+        return SW_ERR_INVALID_NEXT_TOKEN(err, "The service couldn't process the NextToken value: %.64s", token);
+    sw_series_out *so = sw_arena_alloc(ctx->arena, nq * sizeof *so);
+    if (!so) return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+    size_t n = 0;
+    for (size_t i = 0; i < nq; i++) {
+        const sw_value *q = queries->u.list.items[i];
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(sw_v_get_str(q, "Id", ""), sw_v_get_str(queries->u.list.items[j], "Id", "")) == 0)
+                return SW_ERR_INVALID_PARAMETER(err, "The value %.255s for parameter MetricDataQueries.member.%zu.Id is not unique.", sw_v_get_str(q, "Id", ""), i + 1);
+        sw_series_out one = {0};
+        if (sw_gmd_query(ctx, q, i + 1, s, e, descending, &one, err)) return -1;
+        sw_value *rd = sw_v_get(q, "ReturnData");
+        if (!rd || rd->u.b) so[n++] = one;
+    }
+    uint64_t emitted;
+    int more;
+    sw_value *results = sw_gmd_results(ctx->arena, so, n, skip, (uint64_t)max, &emitted, &more);
+    *out = sw_v_map(ctx->arena);
+    if (!results || sw_v_map_putc(ctx->arena, *out, "MetricDataResults", results) ||
+        sw_v_map_putc(ctx->arena, *out, "Messages", sw_v_list(ctx->arena)))
+        return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+    if (more) {
+        char tok[40];
+        snprintf(tok, sizeof tok, "gmd1.%llu", (unsigned long long)(skip + emitted));
+        sw_v_map_putc(ctx->arena, *out, "NextToken", sw_v_cstr(ctx->arena, tok));
+    }
+    return 0;
+}
+
+/* ---------- the service ---------- */
+
+extern const char sw_model_cloudwatch[], sw_model_cloudwatch_end[];
+
+static const sw_handler sw_cloudwatch_handlers[] = {
+    {"GetMetricData", sw_get_metric_data},
+    {"GetMetricStatistics", sw_get_metric_statistics},
+    {"ListMetrics", sw_list_metrics},
+    {"PutMetricData", sw_put_metric_data},
+};
+
+sw_handler_fn sw_service_handler(const sw_service *svc, const char *op) {
+    for (size_t i = 0; i < svc->nhandlers; i++)
+        if (strcmp(svc->handlers[i].op, op) == 0) return svc->handlers[i].fn;
+    return NULL;
+}
+
+static sw_service sw_cloudwatch;
+
+static void sw_cloudwatch_init(void) {
+    char err[256];
+    sw_model *m = sw_model_load(sw_model_cloudwatch, (size_t)(sw_model_cloudwatch_end - sw_model_cloudwatch), err, sizeof err);
+    if (!m) { sw_log("fatal", "embedded CloudWatch model is invalid", "\"error\":\"%s\"", err); abort(); }
+    sw_cloudwatch.signing_name = "monitoring";
+    sw_cloudwatch.model = m;
+    sw_cloudwatch.handlers = sw_cloudwatch_handlers;
+    sw_cloudwatch.nhandlers = sizeof sw_cloudwatch_handlers / sizeof sw_cloudwatch_handlers[0];
+}
+
+const sw_service *sw_cloudwatch_service(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sw_cloudwatch_init);
+    return &sw_cloudwatch;
+}

@@ -1,0 +1,520 @@
+/* metrics.c -- metric index (hash table over identity keys), per-unit series of samples in growing
+ * blocks (12 bytes per plain sample), and the write-ahead log records that rebuild them. */
+#include "metrics.h"
+#include "alloc.h"
+#include "buf.h"
+#include "hash.h"
+#include "log.h"
+#include "wal.h"
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SW_BLOCK_MAX 256
+
+/* Log record entries (one record per put, so a put is atomic on replay). */
+enum { SW_REC_METRIC = 'M', SW_REC_SERIES = 'U', SW_REC_VALUE = 'V', SW_REC_SET = 'A' };
+
+typedef struct sw_block {
+    uint32_t n, cap, tmin, tmax;
+    uint32_t *t;
+    double *v;
+} sw_block;
+
+typedef struct sw_set_sample { uint32_t t; double count, sum, min, max; } sw_set_sample;
+
+typedef struct sw_series {
+    char *unit;
+    sw_block *blocks;
+    size_t nblocks, bcap;
+    sw_set_sample *sets;
+    size_t nsets, scap;
+} sw_series;
+
+typedef struct sw_metric {
+    uint64_t hash;
+    char *key;            /* account\0region\0ns\0name\0(dimname\0dimvalue\0)* with dims sorted by name */
+    size_t keylen;
+    sw_metric_id id;      /* points into key */
+    sw_dim *dims;
+    uint32_t seq;         /* 1-based creation order: the log's metric id and ListMetrics' cursor */
+    uint32_t last_t;      /* newest sample timestamp */
+    uint32_t *series;     /* indices into sw_metrics.series */
+    size_t nseries;
+} sw_metric;
+
+struct sw_metrics {
+    pthread_rwlock_t lock;
+    sw_wal *wal;
+    sw_metric **metrics;  /* by seq - 1 */
+    size_t nmetrics, mcap;
+    sw_metric **table;    /* open addressing, power of two */
+    size_t tcap;
+    sw_series *series;
+    size_t nseries, scap;
+    uint64_t samples;
+    uint64_t seed;
+    sw_buf rec;           /* the record being built, under the write lock */
+};
+
+/* ---------- identity keys ---------- */
+
+static int sw_dim_cmp(const void *a, const void *b) {
+    return strcmp(((const sw_dim *)a)->name, ((const sw_dim *)b)->name);
+}
+
+/* Builds the canonical key (dimensions sorted by name) into b. */
+static void sw_metric_key(const sw_metric_id *id, sw_buf *b) {
+    sw_dim sorted[64];
+    size_t n = id->ndims < 64 ? id->ndims : 64;
+    memcpy(sorted, id->dims, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, sw_dim_cmp);
+    sw_buf_reset(b);
+    const char *parts[4] = {id->account, id->region, id->ns, id->name};
+    for (int i = 0; i < 4; i++) sw_buf_append(b, parts[i], strlen(parts[i]) + 1);
+    for (size_t i = 0; i < n; i++) {
+        sw_buf_append(b, sorted[i].name, strlen(sorted[i].name) + 1);
+        sw_buf_append(b, sorted[i].value, strlen(sorted[i].value) + 1);
+    }
+}
+
+/* Points id/dims into the key bytes. */
+static void sw_metric_parse_key(sw_metric *mt) {
+    const char *p = mt->key, *end = mt->key + mt->keylen;
+    const char **slots[4] = {&mt->id.account, &mt->id.region, &mt->id.ns, &mt->id.name};
+    for (int i = 0; i < 4; i++) { *slots[i] = p; p += strlen(p) + 1; }
+    size_t nd = 0;
+    for (const char *q = p; q < end; q += strlen(q) + 1) nd++;
+    mt->dims = sw_calloc(nd / 2 + 1, sizeof *mt->dims);
+    for (size_t i = 0; i < nd / 2; i++) {
+        mt->dims[i].name = p; p += strlen(p) + 1;
+        mt->dims[i].value = p; p += strlen(p) + 1;
+    }
+    mt->id.dims = mt->dims;
+    mt->id.ndims = nd / 2;
+}
+
+static sw_metric *sw_table_find(sw_metrics *m, const char *key, size_t len, uint64_t h) {
+    if (!m->tcap) return NULL;
+    for (size_t i = h & (m->tcap - 1);; i = (i + 1) & (m->tcap - 1)) {
+        sw_metric *mt = m->table[i];
+        if (!mt) return NULL;
+        if (mt->hash == h && mt->keylen == len && memcmp(mt->key, key, len) == 0) return mt;
+    }
+}
+
+static void sw_table_insert(sw_metrics *m, sw_metric *mt) {
+    if ((m->nmetrics + 1) * 2 > m->tcap) {
+        size_t ncap = m->tcap ? m->tcap * 2 : 1024;
+        sw_metric **nt = sw_calloc(ncap, sizeof *nt);
+        for (size_t i = 0; i < m->tcap; i++) {
+            sw_metric *x = m->table[i];
+            if (!x) continue;
+            size_t j = x->hash & (ncap - 1);
+            while (nt[j]) j = (j + 1) & (ncap - 1);
+            nt[j] = x;
+        }
+        sw_free(m->table);
+        m->table = nt;
+        m->tcap = ncap;
+    }
+    size_t j = mt->hash & (m->tcap - 1);
+    while (m->table[j]) j = (j + 1) & (m->tcap - 1);
+    m->table[j] = mt;
+}
+
+static sw_metric *sw_metric_create(sw_metrics *m, const char *key, size_t len, uint64_t h) {
+    sw_metric *mt = sw_calloc(1, sizeof *mt);
+    mt->key = sw_malloc(len);
+    memcpy(mt->key, key, len);
+    mt->keylen = len;
+    mt->hash = h;
+    sw_metric_parse_key(mt);
+    if (m->nmetrics == m->mcap) {
+        m->mcap = m->mcap ? m->mcap * 2 : 1024;
+        m->metrics = sw_realloc(m->metrics, m->mcap * sizeof *m->metrics);
+    }
+    sw_table_insert(m, mt);
+    m->metrics[m->nmetrics++] = mt;
+    mt->seq = (uint32_t)m->nmetrics;
+    return mt;
+}
+
+static uint32_t sw_series_create(sw_metrics *m, sw_metric *mt, const char *unit) {
+    if (m->nseries == m->scap) {
+        m->scap = m->scap ? m->scap * 2 : 1024;
+        m->series = sw_realloc(m->series, m->scap * sizeof *m->series);
+    }
+    sw_series *s = &m->series[m->nseries];
+    memset(s, 0, sizeof *s);
+    s->unit = sw_strdup(unit);
+    mt->series = sw_realloc(mt->series, (mt->nseries + 1) * sizeof *mt->series);
+    mt->series[mt->nseries++] = (uint32_t)m->nseries;
+    return (uint32_t)m->nseries++;
+}
+
+static int64_t sw_series_find(sw_metrics *m, sw_metric *mt, const char *unit) {
+    for (size_t i = 0; i < mt->nseries; i++)
+        if (strcmp(m->series[mt->series[i]].unit, unit) == 0) return mt->series[i];
+    return -1;
+}
+
+/* ---------- samples ---------- */
+
+static void sw_series_add_value(sw_series *s, uint32_t t, double v) {
+    sw_block *b = s->nblocks ? &s->blocks[s->nblocks - 1] : NULL;
+    if (!b || b->n == b->cap) {
+        if (!b || b->cap == SW_BLOCK_MAX) {
+            if (s->nblocks == s->bcap) {
+                s->bcap = s->bcap ? s->bcap * 2 : 2;
+                s->blocks = sw_realloc(s->blocks, s->bcap * sizeof *s->blocks);
+            }
+            b = &s->blocks[s->nblocks++];
+            memset(b, 0, sizeof *b);
+            b->tmin = UINT32_MAX;
+        }
+        /* Blocks grow 8, 16, ... 256 samples, so a series with few samples costs little. */
+        uint32_t ncap = b->cap ? b->cap * 2 : 8;
+        b->t = sw_realloc(b->t, ncap * sizeof *b->t);
+        b->v = sw_realloc(b->v, ncap * sizeof *b->v);
+        b->cap = ncap;
+    }
+    b->t[b->n] = t;
+    b->v[b->n] = v;
+    b->n++;
+    if (t < b->tmin) b->tmin = t;
+    if (t > b->tmax) b->tmax = t;
+}
+
+static void sw_series_add_set(sw_series *s, uint32_t t, double count, double sum, double min, double max) {
+    if (s->nsets == s->scap) {
+        s->scap = s->scap ? s->scap * 2 : 8;
+        s->sets = sw_realloc(s->sets, s->scap * sizeof *s->sets);
+    }
+    s->sets[s->nsets++] = (sw_set_sample){t, count, sum, min, max};
+}
+
+/* ---------- log records ---------- */
+
+static void sw_rec_u32(sw_buf *b, uint32_t v) { sw_buf_append(b, &v, 4); }
+static void sw_rec_f64(sw_buf *b, double v) { sw_buf_append(b, &v, 8); }
+
+/* Applies one datum (write lock held), appending its log entries to m->rec. */
+static void sw_apply(sw_metrics *m, const sw_datum *d, sw_buf *keybuf) {
+    sw_metric_key(&d->id, keybuf);
+    uint64_t h = sw_hash64(keybuf->data, keybuf->len, m->seed);
+    sw_metric *mt = sw_table_find(m, keybuf->data, keybuf->len, h);
+    if (!mt) {
+        mt = sw_metric_create(m, keybuf->data, keybuf->len, h);
+        sw_buf_putc(&m->rec, SW_REC_METRIC);
+        sw_rec_u32(&m->rec, mt->seq);
+        sw_rec_u32(&m->rec, (uint32_t)keybuf->len);
+        sw_buf_append(&m->rec, keybuf->data, keybuf->len);
+    }
+    int64_t sid = sw_series_find(m, mt, d->unit);
+    if (sid < 0) {
+        sid = sw_series_create(m, mt, d->unit);
+        size_t ulen = strlen(d->unit);
+        sw_buf_putc(&m->rec, SW_REC_SERIES);
+        sw_rec_u32(&m->rec, (uint32_t)sid);
+        sw_rec_u32(&m->rec, mt->seq);
+        sw_rec_u32(&m->rec, (uint32_t)ulen);
+        sw_buf_append(&m->rec, d->unit, ulen);
+    }
+    sw_series *s = &m->series[sid];
+    if (d->kind == SW_SAMPLE_VALUE) {
+        sw_series_add_value(s, d->t, d->v);
+        sw_buf_putc(&m->rec, SW_REC_VALUE);
+        sw_rec_u32(&m->rec, (uint32_t)sid);
+        sw_rec_u32(&m->rec, d->t);
+        sw_rec_f64(&m->rec, d->v);
+    } else {
+        sw_series_add_set(s, d->t, d->count, d->sum, d->min, d->max);
+        sw_buf_putc(&m->rec, SW_REC_SET);
+        sw_rec_u32(&m->rec, (uint32_t)sid);
+        sw_rec_u32(&m->rec, d->t);
+        sw_rec_f64(&m->rec, d->count);
+        sw_rec_f64(&m->rec, d->sum);
+        sw_rec_f64(&m->rec, d->min);
+        sw_rec_f64(&m->rec, d->max);
+    }
+    if (d->t > mt->last_t) mt->last_t = d->t;
+    m->samples++;
+}
+
+int sw_metrics_put(sw_metrics *m, const sw_datum *d, size_t n) {
+    sw_buf key;
+    sw_buf_init(&key);
+    pthread_rwlock_wrlock(&m->lock);
+    sw_buf_reset(&m->rec);
+    for (size_t i = 0; i < n; i++) sw_apply(m, &d[i], &key);
+    uint64_t lsn = sw_wal_append(m->wal, m->rec.data, m->rec.len);
+    pthread_rwlock_unlock(&m->lock);
+    sw_buf_free(&key);
+    return sw_wal_sync(m->wal, lsn);
+}
+
+typedef struct sw_reader { const uint8_t *p, *end; int bad; } sw_reader;
+
+static uint32_t sw_rd_u32(sw_reader *r) {
+    uint32_t v = 0;
+    if (r->end - r->p < 4) { r->bad = 1; return 0; }
+    memcpy(&v, r->p, 4);
+    r->p += 4;
+    return v;
+}
+
+static double sw_rd_f64(sw_reader *r) {
+    double v = 0;
+    if (r->end - r->p < 8) { r->bad = 1; return 0; }
+    memcpy(&v, r->p, 8);
+    r->p += 8;
+    return v;
+}
+
+static const char *sw_rd_bytes(sw_reader *r, uint32_t len) {
+    if ((size_t)(r->end - r->p) < len) { r->bad = 1; return NULL; }
+    const char *s = (const char *)r->p;
+    r->p += len;
+    return s;
+}
+
+/* Replays one record; any inconsistency (unknown ids, bad lengths) marks the record damaged. */
+static int sw_replay(const uint8_t *payload, size_t len, void *arg) {
+    sw_metrics *m = arg;
+    sw_reader r = {payload, payload + len, 0};
+    while (r.p < r.end && !r.bad) {
+        uint8_t tag = *r.p++;
+        if (tag == SW_REC_METRIC) {
+            uint32_t seq = sw_rd_u32(&r), klen = sw_rd_u32(&r);
+            const char *key = sw_rd_bytes(&r, klen);
+            if (r.bad || seq != m->nmetrics + 1 || klen < 8 || key[klen - 1] != '\0') return -1;
+            sw_metric_create(m, key, klen, sw_hash64(key, klen, m->seed));
+        } else if (tag == SW_REC_SERIES) {
+            uint32_t sid = sw_rd_u32(&r), seq = sw_rd_u32(&r), ulen = sw_rd_u32(&r);
+            const char *unit = sw_rd_bytes(&r, ulen);
+            if (r.bad || sid != m->nseries || seq < 1 || seq > m->nmetrics || ulen > 63) return -1;
+            char u[64];
+            memcpy(u, unit, ulen);
+            u[ulen] = '\0';
+            sw_series_create(m, m->metrics[seq - 1], u);
+        } else if (tag == SW_REC_VALUE || tag == SW_REC_SET) {
+            uint32_t sid = sw_rd_u32(&r), t = sw_rd_u32(&r);
+            double a = sw_rd_f64(&r);
+            if (tag == SW_REC_VALUE) {
+                if (r.bad || sid >= m->nseries) return -1;
+                sw_series_add_value(&m->series[sid], t, a);
+            } else {
+                double b = sw_rd_f64(&r), c = sw_rd_f64(&r), d = sw_rd_f64(&r);
+                if (r.bad || sid >= m->nseries) return -1;
+                sw_series_add_set(&m->series[sid], t, a, b, c, d);
+            }
+            m->samples++;
+        } else return -1;
+    }
+    if (r.bad) return -1;
+    /* Recompute last_t lazily: cheap enough to do per record for the touched metrics at list time. */
+    return 0;
+}
+
+static void sw_metrics_fix_last_t(sw_metrics *m) {
+    for (size_t i = 0; i < m->nmetrics; i++) {
+        sw_metric *mt = m->metrics[i];
+        for (size_t j = 0; j < mt->nseries; j++) {
+            sw_series *s = &m->series[mt->series[j]];
+            for (size_t k = 0; k < s->nblocks; k++)
+                if (s->blocks[k].n && s->blocks[k].tmax > mt->last_t) mt->last_t = s->blocks[k].tmax;
+            for (size_t k = 0; k < s->nsets; k++)
+                if (s->sets[k].t > mt->last_t) mt->last_t = s->sets[k].t;
+        }
+    }
+}
+
+sw_metrics *sw_metrics_open(const char *dir, char *err, size_t errlen) {
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) { snprintf(err, errlen, "%s: %s", dir, strerror(errno)); return NULL; }
+    sw_metrics *m = sw_calloc(1, sizeof *m);
+    pthread_rwlock_init(&m->lock, NULL);
+    sw_buf_init(&m->rec);
+    FILE *ur = fopen("/dev/urandom", "rb");
+    if (!ur || fread(&m->seed, sizeof m->seed, 1, ur) != 1) m->seed = 0x5EED5EED5EEDULL;
+    if (ur) fclose(ur);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/metrics.wal", dir);
+    m->wal = sw_wal_open(path, sw_replay, m, err, errlen);
+    if (!m->wal) { sw_metrics_close(m); return NULL; }
+    sw_metrics_fix_last_t(m);
+    return m;
+}
+
+void sw_metrics_close(sw_metrics *m) {
+    if (!m) return;
+    if (m->wal) sw_wal_close(m->wal);
+    for (size_t i = 0; i < m->nmetrics; i++) {
+        sw_free(m->metrics[i]->key);
+        sw_free(m->metrics[i]->dims);
+        sw_free(m->metrics[i]->series);
+        sw_free(m->metrics[i]);
+    }
+    for (size_t i = 0; i < m->nseries; i++) {
+        sw_series *s = &m->series[i];
+        for (size_t k = 0; k < s->nblocks; k++) { sw_free(s->blocks[k].t); sw_free(s->blocks[k].v); }
+        sw_free(s->blocks);
+        sw_free(s->sets);
+        sw_free(s->unit);
+    }
+    sw_free(m->series);
+    sw_free(m->metrics);
+    sw_free(m->table);
+    sw_buf_free(&m->rec);
+    pthread_rwlock_destroy(&m->lock);
+    sw_free(m);
+}
+
+/* ---------- queries ---------- */
+
+static sw_bucket *sw_bucket_at(sw_bucket *slots, int64_t start, int period, uint32_t t) {
+    return &slots[(t - start) / period];
+}
+
+static void sw_bucket_add(sw_bucket *b, double count, double sum, double min, double max) {
+    if (b->count == 0) { b->min = min; b->max = max; b->exact = 1; }
+    else { if (min < b->min) b->min = min; if (max > b->max) b->max = max; }
+    b->count += count;
+    b->sum += sum;
+}
+
+static void sw_bucket_keep(sw_bucket *b, double v, double w) {
+    if (b->nvalues == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 16;
+        b->values = sw_realloc(b->values, b->cap * sizeof *b->values);
+        b->weights = sw_realloc(b->weights, b->cap * sizeof *b->weights);
+    }
+    b->values[b->nvalues] = v;
+    b->weights[b->nvalues++] = w;
+}
+
+/* Fills one unit's buckets from a series; slots has one entry per period of the range. */
+static void sw_series_aggregate(const sw_series *s, int64_t start, int64_t end, int period, int with_values,
+                                sw_bucket *slots) {
+    for (size_t k = 0; k < s->nblocks; k++) {
+        const sw_block *b = &s->blocks[k];
+        if (!b->n || b->tmax < start || b->tmin >= end) continue;
+        for (uint32_t i = 0; i < b->n; i++) {
+            uint32_t t = b->t[i];
+            if (t < start || t >= end) continue;
+            sw_bucket *bk = sw_bucket_at(slots, start, period, t);
+            int fresh = bk->count == 0;
+            sw_bucket_add(bk, 1, b->v[i], b->v[i], b->v[i]);
+            if (fresh) bk->exact = 1;
+            if (with_values) sw_bucket_keep(bk, b->v[i], 1);
+        }
+    }
+    for (size_t k = 0; k < s->nsets; k++) {
+        const sw_set_sample *x = &s->sets[k];
+        if (x->t < start || x->t >= end) continue;
+        sw_bucket *bk = sw_bucket_at(slots, start, period, x->t);
+        int fresh = bk->count == 0;
+        sw_bucket_add(bk, x->count, x->sum, x->min, x->max);
+        if (fresh) bk->exact = 1;
+        /* Percentiles over a statistic set are known only when every value in it is the same
+         * (AWS: "Min and Max are equal, and Sum is equal to Min multiplied by SampleCount"). */
+        if (x->min == x->max && x->sum == x->min * x->count) {
+            if (with_values) sw_bucket_keep(bk, x->min, x->count);
+        } else bk->exact = 0;
+    }
+}
+
+static void sw_collect_buckets(sw_bucket *slots, size_t nslots, sw_series_result *r) {
+    size_t n = 0;
+    for (size_t i = 0; i < nslots; i++) n += slots[i].count > 0;
+    r->buckets = sw_calloc(n ? n : 1, sizeof *r->buckets);
+    for (size_t i = 0; i < nslots; i++)
+        if (slots[i].count > 0) r->buckets[r->nbuckets++] = slots[i];
+}
+
+int sw_metrics_query(sw_metrics *m, const sw_metric_id *id, const char *unit, int64_t start, int64_t end,
+                     int period, int with_values, sw_query_result *out) {
+    memset(out, 0, sizeof *out);
+    if (period <= 0 || end <= start) return 0;
+    size_t nslots = (size_t)((end - start + period - 1) / period);
+    sw_buf key;
+    sw_buf_init(&key);
+    sw_metric_key(id, &key);
+    pthread_rwlock_rdlock(&m->lock);
+    sw_metric *mt = sw_table_find(m, key.data, key.len, sw_hash64(key.data, key.len, m->seed));
+    sw_buf_free(&key);
+    if (mt && mt->nseries) {
+        out->units = sw_calloc(mt->nseries, sizeof *out->units);
+        sw_bucket *slots = sw_calloc(nslots, sizeof *slots);
+        for (size_t j = 0; j < mt->nseries; j++) {
+            const sw_series *s = &m->series[mt->series[j]];
+            if (unit && strcmp(unit, s->unit) != 0) continue;
+            for (size_t i = 0; i < nslots; i++) slots[i].start = start + (int64_t)i * period;
+            sw_series_aggregate(s, start, end, period, with_values, slots);
+            sw_series_result *r = &out->units[out->nunits++];
+            snprintf(r->unit, sizeof r->unit, "%s", s->unit);
+            sw_collect_buckets(slots, nslots, r);
+            memset(slots, 0, nslots * sizeof *slots);
+        }
+        sw_free(slots);
+    }
+    pthread_rwlock_unlock(&m->lock);
+    return 0;
+}
+
+void sw_query_result_free(sw_query_result *r) {
+    for (size_t u = 0; u < r->nunits; u++) {
+        for (size_t i = 0; i < r->units[u].nbuckets; i++) {
+            sw_free(r->units[u].buckets[i].values);
+            sw_free(r->units[u].buckets[i].weights);
+        }
+        sw_free(r->units[u].buckets);
+    }
+    sw_free(r->units);
+    memset(r, 0, sizeof *r);
+}
+
+static int sw_metric_matches(const sw_metric *mt, const sw_list_filter *f) {
+    if (strcmp(mt->id.account, f->account) || strcmp(mt->id.region, f->region)) return 0;
+    if (f->ns && strcmp(mt->id.ns, f->ns)) return 0;
+    if (f->name && strcmp(mt->id.name, f->name)) return 0;
+    if ((int64_t)mt->last_t < f->active_since) return 0;
+    for (size_t i = 0; i < f->ndims; i++) {
+        int found = 0;
+        for (size_t j = 0; j < mt->id.ndims && !found; j++)
+            found = strcmp(mt->id.dims[j].name, f->dims[i].name) == 0 &&
+                    (!f->dims[i].value || strcmp(mt->id.dims[j].value, f->dims[i].value) == 0);
+        if (!found) return 0;
+    }
+    return 1;
+}
+
+size_t sw_metrics_list(sw_metrics *m, const sw_list_filter *f, uint64_t after, size_t limit, sw_metric_fn fn,
+                       void *arg, uint64_t *next) {
+    size_t count = 0;
+    *next = 0;
+    pthread_rwlock_rdlock(&m->lock);
+    for (size_t i = after; i < m->nmetrics; i++) {
+        const sw_metric *mt = m->metrics[i];
+        if (!sw_metric_matches(mt, f)) continue;
+        if (count == limit) { *next = i; break; }
+        fn(&mt->id, arg);
+        count++;
+    }
+    pthread_rwlock_unlock(&m->lock);
+    return count;
+}
+
+void sw_metrics_get_stats(sw_metrics *m, sw_metrics_stats *s) {
+    pthread_rwlock_rdlock(&m->lock);
+    s->metrics = m->nmetrics;
+    s->series = m->nseries;
+    s->samples = m->samples;
+    s->wal_bytes = sw_wal_size(m->wal);
+    s->replayed_records = sw_wal_replayed(m->wal);
+    pthread_rwlock_unlock(&m->lock);
+}

@@ -1,0 +1,38 @@
+/* service.h -- what a service handler sees: the caller's tenancy, an arena, typed input, typed output. */
+#ifndef SW_SERVICE_H
+#define SW_SERVICE_H
+#include "error.h"
+#include "metrics.h"
+#include "model.h"
+#include "value.h"
+
+typedef struct sw_ctx {
+    sw_arena *arena;       /* owns input, output and anything the handler allocates for them */
+    const char *account;   /* from the access key */
+    const char *region;    /* from the SigV4 credential scope */
+    const char *request_id;
+    int trusted;           /* key may publish into AWS/ namespaces */
+    int64_t now_ms;        /* the clock, read once per request */
+    sw_metrics *metrics;
+} sw_ctx;
+
+/* A handler reads input (already coerced to the operation's input shape) and sets *output to a
+ * map following the output shape (or leaves it NULL for no output). Returns 0, or -1 with err set. */
+typedef int (*sw_handler_fn)(sw_ctx *ctx, const sw_value *input, sw_value **output, sw_error *err);
+
+typedef struct sw_handler { const char *op; sw_handler_fn fn; } sw_handler;
+
+typedef struct sw_service {
+    const char *signing_name;  /* SigV4 scope service, e.g. "monitoring" */
+    const sw_model *model;
+    const sw_handler *handlers;
+    size_t nhandlers;
+} sw_service;
+
+/* The handler for op, or NULL when the model has the operation but skywatch does not implement it. */
+sw_handler_fn sw_service_handler(const sw_service *svc, const char *op);
+
+/* CloudWatch (monitoring): model from models/cloudwatch.json, embedded. Loaded once. */
+const sw_service *sw_cloudwatch_service(void);
+
+#endif
