@@ -221,6 +221,13 @@ static int sw_json_string_value(sw_json_parser *j, sw_value **out) {
     return 0;
 }
 
+/* memcmp(a, b, n) == 0 for the few bytes of a member name, without a library call. */
+static inline int sw_json_same(const char *a, const unsigned char *b, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)a[i] != b[i]) return 0;
+    return 1;
+}
+
 /* Decodes the member name at j->p. Request bodies repeat a handful of names ("Name", "Value") many
  * times, so short unescaped ones are shared through a small direct-mapped cache: keys are immutable. */
 static const char *sw_json_key(sw_json_parser *j, size_t *klen) {
@@ -231,7 +238,7 @@ static const char *sw_json_key(sw_json_parser *j, size_t *klen) {
     size_t raw = (size_t)((const unsigned char *)close - s);
     if (esc || raw > SW_JSON_KEY_CACHE_LEN) return sw_json_copy_string(j, close, esc, 0, klen);
     sw_member *c = &j->keys[(raw * 31 + s[0] * 7 + s[raw / 2]) % SW_JSON_KEY_CACHE];
-    if (!c->key || c->klen != raw || memcmp(c->key, s, raw) != 0) {
+    if (!c->key || c->klen != raw || !sw_json_same(c->key, s, raw)) {
         c->key = sw_json_copy_string(j, close, 0, 0, &c->klen);
         if (!c->key) return NULL;
     }
@@ -325,19 +332,22 @@ static int sw_json_literal(sw_json_parser *j, const char *word, size_t n, sw_val
     return 0;
 }
 
-/* Pushes one child (a member, or an element with key NULL) of the container being parsed. */
-static void sw_json_push(sw_json_parser *j, const char *key, size_t klen, sw_value *val) {
-    if (j->sp == j->cap) {
-        j->cap *= 2;
-        if (j->heap) {
-            j->stack = sw_realloc(j->stack, j->cap * sizeof *j->stack);
-        } else {
-            sw_member *st = sw_malloc(j->cap * sizeof *st);
-            memcpy(st, j->stack, j->sp * sizeof *st);
-            j->stack = st;
-            j->heap = 1;
-        }
+/* Doubles the child stack, moving it to the heap the first time. */
+static void sw_json_grow(sw_json_parser *j) {
+    j->cap *= 2;
+    if (j->heap) {
+        j->stack = sw_realloc(j->stack, j->cap * sizeof *j->stack);
+    } else {
+        sw_member *st = sw_malloc(j->cap * sizeof *st);
+        memcpy(st, j->stack, j->sp * sizeof *st);
+        j->stack = st;
+        j->heap = 1;
     }
+}
+
+/* Pushes one child (a member, or an element with key NULL) of the container being parsed. */
+static inline void sw_json_push(sw_json_parser *j, const char *key, size_t klen, sw_value *val) {
+    if (j->sp == j->cap) sw_json_grow(j);
     j->stack[j->sp++] = (sw_member){key, klen, val};
 }
 
