@@ -1,36 +1,49 @@
-# skywatch build: `make` builds build/skywatch; `make test` installs what is missing and runs every test.
+# skywatch build. `make` builds build/skywatch; `make test` installs what is missing and runs every test.
+# B selects the build directory and CFLAGS the flavour, e.g. the sanitizer build used by the tests:
+#   make B=build/asan SAN=1
 CC      ?= cc
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Isrc -pthread
-LDLIBS  = -lmicrohttpd -ljansson -lcrypto -lz -lm -pthread
+B       ?= build
+OPT     ?= -O2 -g
+SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+CFLAGS  := $(if $(SAN),$(SANFLAGS),$(OPT)) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Isrc -pthread
+LDLIBS   = -lmicrohttpd -ljansson -lcrypto -lz -lm -pthread
 
 SRC      := $(wildcard src/*.c)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
-OBJ      := $(patsubst src/%.c,build/obj/%.o,$(SRC))
-LIB_OBJ  := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC))
-UNIT     := $(patsubst tests/unit/%.c,build/%,$(wildcard tests/unit/test_*.c))
+OBJ      := $(patsubst src/%.c,$(B)/obj/%.o,$(SRC))
+LIB_OBJ  := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
+UNIT     := $(patsubst tests/unit/%.c,$(B)/%,$(wildcard tests/unit/test_*.c))
+FUZZ     := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+HEADERS  := $(wildcard src/*.h)
 
-all: build/skywatch
+all: $(B)/skywatch
 
-build/obj/%.o: src/%.c $(wildcard src/*.h) | build/obj
+$(B)/obj/%.o: src/%.c $(HEADERS) | $(B)/obj
 	$(CC) $(CFLAGS) -c $< -o $@
 
-build/obj/model_blob.o: models/cloudwatch.json src/model_blob.S | build/obj
+$(B)/obj/model_blob.o: models/cloudwatch.json src/model_blob.S | $(B)/obj
 	$(CC) -c src/model_blob.S -o $@
 
-build/obj:
+$(B)/obj $(B)/fuzz:
 	mkdir -p $@
 
-build/skywatch: $(OBJ) build/obj/model_blob.o
+$(B)/skywatch: $(OBJ) $(B)/obj/model_blob.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-build/test_%: tests/unit/test_%.c tests/unit/test.h $(LIB_OBJ) build/obj/model_blob.o
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) build/obj/model_blob.o $(LDLIBS)
+$(B)/test_%: tests/unit/test_%.c tests/unit/test.h tests/unit/test_main.h $(LIB_OBJ) $(B)/obj/model_blob.o
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(B)/obj/model_blob.o $(LDLIBS)
+
+# libFuzzer targets link every library source, built with clang, fuzzer and sanitizers.
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Isrc -pthread
+$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS) $(B)/obj/model_blob.o | $(B)/fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(B)/obj/model_blob.o $(LDLIBS)
 
 unit: $(UNIT)
 	@set -e; for t in $(UNIT); do echo "== $$t"; $$t; done
 
-.PHONY: all unit test deps run clean
+fuzz: $(FUZZ)
+
+.PHONY: all unit fuzz test deps run clean
 deps:
 	bash scripts/deps.sh
 

@@ -297,8 +297,11 @@ static sw_value *sw_datapoint(sw_arena *a, sw_bucket *b, const char *unit, const
     return dp;
 }
 
+/* Timestamps are clamped to [0, 2^32) seconds, the range the engine stores. */
+static double sw_clamp_time(double t) { return t < 0 ? 0 : t > 4294967295.0 ? 4294967295.0 : t; }
+
 static int sw_time_range(sw_ctx *ctx, const sw_value *in, int64_t period, int64_t *start, int64_t *end, sw_error *err) {
-    double s = sw_v_get_double(in, "StartTime", 0), e = sw_v_get_double(in, "EndTime", 0);
+    double s = sw_clamp_time(sw_v_get_double(in, "StartTime", 0)), e = sw_clamp_time(sw_v_get_double(in, "EndTime", 0));
     if (!(s < e)) return SW_ERR_INVALID_PARAMETER(err, "The parameter StartTime must be less than the parameter EndTime.");
     *start = sw_round_start((int64_t)floor(s), ctx->now_ms / 1000, period);
     *end = (int64_t)ceil(e);
@@ -308,7 +311,7 @@ static int sw_time_range(sw_ctx *ctx, const sw_value *in, int64_t period, int64_
 static int sw_get_metric_statistics(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
     sw_stat stats[16];
     size_t nstats;
-    int64_t period = sw_v_get_int(in, "Period", 0), start, end;
+    int64_t period = sw_v_get_int(in, "Period", 0), start = 0, end = 0;
     if (sw_gms_stats(in, stats, &nstats, err)) return -1;
     if (!sw_period_ok(period))
         return SW_ERR_INVALID_PARAMETER(err, "The parameter Period must be 1, 5, 10, 20, 30, 60, or a multiple of 60.");
@@ -461,7 +464,7 @@ static int sw_get_metric_data(sw_ctx *ctx, const sw_value *in, sw_value **out, s
     size_t nq = queries->u.list.n;
     if (nq == 0 || nq > SW_MAX_GMD_QUERIES)
         return SW_ERR_INVALID_PARAMETER(err, "The collection MetricDataQueries must have between 1 and %d members.", SW_MAX_GMD_QUERIES);
-    double s = sw_v_get_double(in, "StartTime", 0), e = sw_v_get_double(in, "EndTime", 0);
+    double s = sw_clamp_time(sw_v_get_double(in, "StartTime", 0)), e = sw_clamp_time(sw_v_get_double(in, "EndTime", 0));
     if (!(s < e)) return SW_ERR_INVALID_PARAMETER(err, "The parameter StartTime must be less than the parameter EndTime.");
     int descending = strcmp(sw_v_get_str(in, "ScanBy", "TimestampDescending"), "TimestampDescending") == 0;
     int64_t max = sw_v_get_int(in, "MaxDatapoints", SW_MAX_GMD_POINTS);

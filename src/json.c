@@ -260,6 +260,19 @@ static const char *sw_json_digits(const char *s, const char *e, uint64_t *m, int
     return s;
 }
 
+/* Scans the exponent digits after 'e' (optional sign first) and adds them to *exp10, saturating far
+ * beyond any double's range. Returns the end of the exponent, or NULL if it has no digits. */
+static const char *sw_json_exponent(const char *s, const char *e, long *exp10) {
+    int neg = 0;
+    if (s < e && (*s == '+' || *s == '-')) neg = *s++ == '-';
+    if (s >= e || *s < '0' || *s > '9') return NULL;
+    long x = 0;
+    for (; s < e && *s >= '0' && *s <= '9'; s++)
+        if (x < 100000) x = x * 10 + (*s - '0');
+    *exp10 += neg ? -x : x;
+    return s;
+}
+
 /* Converts a number token the fast path could not: strtod on a NUL-terminated copy. */
 static int sw_json_strtod(sw_json_parser *j, const char *tok, const char *end, double *d) {
     char buf[SW_JSON_MAX_NUMBER + 1];
@@ -294,14 +307,9 @@ static int sw_json_number(sw_json_parser *j, sw_value **out) {
         is_int = 0;
     }
     if (s < e && (*s == 'e' || *s == 'E')) {
-        s++;
-        int eneg = 0;
-        if (s < e && (*s == '+' || *s == '-')) eneg = *s++ == '-';
-        if (s >= e || *s < '0' || *s > '9') { j->p = s; return sw_json_unexpected(j); }
-        long x = 0;
-        for (; s < e && *s >= '0' && *s <= '9'; s++)
-            if (x < 100000) x = x * 10 + (*s - '0');
-        exp10 += eneg ? -x : x;
+        const char *x = sw_json_exponent(s + 1, e, &exp10);
+        if (!x) { j->p = s + 1 + (s + 1 < e && (s[1] == '+' || s[1] == '-')); return sw_json_unexpected(j); }
+        s = x;
         is_int = 0;
     }
     j->p = s;

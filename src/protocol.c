@@ -236,7 +236,9 @@ static int sw_authenticate(sw_call *c) {
         if (c->proto == SW_PROTO_QUERY) return sw_error_set(&c->err, 403, "SignatureDoesNotMatch", "%s", msg);
         return sw_error_set(&c->err, 400, "InvalidSignatureException", "%s", msg);
     }
-    if (st == SW_SIGV4_INCOMPLETE || st == SW_SIGV4_BAD_SCOPE) return sw_error_set(&c->err, 400, "IncompleteSignature", "%s", msg);
+    /* AWS reports an unsupported algorithm as IncompleteSignature, a wrong scope date or terminator as a mismatch. */
+    if (st == SW_SIGV4_INCOMPLETE || (st == SW_SIGV4_BAD_SCOPE && strcmp(c->auth.algorithm, SW_SIGV4_ALGORITHM) != 0))
+        return sw_error_set(&c->err, 400, "IncompleteSignature", "%s", msg);
     return sw_error_set(&c->err, 403, "SignatureDoesNotMatch", "%s", msg);
 }
 
