@@ -17,7 +17,10 @@ void *sw_arena_alloc(sw_arena *a, size_t n) {
     if (a->limit && a->used_total + n > a->limit) return NULL;
     sw_arena_block *b = a->head;
     if (!b || b->size - b->used < n) {
-        size_t size = n > 32768 ? n : 32768;
+        /* Blocks double from 32 KiB to 1 MiB, so a large request needs few of them. */
+        size_t size = a->head ? a->head->size * 2 : 32768;
+        if (size > (1u << 20)) size = 1u << 20;
+        if (size < n) size = n;
         b = sw_malloc(sizeof *b + size);
         b->size = size;
         b->used = 0;

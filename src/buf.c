@@ -68,7 +68,10 @@ void sw_buf_put_u64be(sw_buf *b, uint64_t v) {
 
 void sw_buf_put_double(sw_buf *b, double d) {
     if (!isfinite(d)) { sw_buf_puts(b, "0"); return; }
-    if (d == (double)(long long)d && fabs(d) < 1e15) { sw_buf_printf(b, "%lld", (long long)d); return; }
+    if (fabs(d) < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
+        sw_buf_printf(b, "%lld", (long long)d);
+        return;
+    }
     char tmp[40];
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*g", prec, d);

@@ -8,6 +8,7 @@
 #include "protocol.h"
 #include "service.h"
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,10 @@ static int sw_serve_keys(sw_keystore *ks, const sw_config *c) {
 }
 
 static int sw_serve(sw_config *c) {
+    /* Requests allocate and free arenas all the time: keep freed memory instead of returning it to the
+     * kernel after every request (measured: half the JSON decode time went to page faults). */
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
     if (sw_mkdir_data(c->data_dir)) return 1;
     char path[1100], err[512];
     sw_keys_path(c->data_dir, path, sizeof path);

@@ -313,7 +313,7 @@ static int sw_run(sw_call *c) {
     if (sw_route(c) || sw_authenticate(c)) return -1;
     if (!sw_region_ok(c->auth.region)) return sw_error_set(&c->err, 400, "InvalidParameterValue", "The region in the credential scope is not valid.");
     sw_value *tree = NULL, *out = NULL;
-    const sw_operation *op;
+    const sw_operation *op = NULL;
     if (sw_inflate(c) || sw_decode(c, &tree) || sw_find_operation(c, tree, &op)) return -1;
     sw_wire wire = c->proto == SW_PROTO_QUERY ? SW_WIRE_QUERY : c->proto == SW_PROTO_JSON ? SW_WIRE_JSON : SW_WIRE_CBOR;
     if (sw_model_coerce(&c->arena, op->input, &tree, wire, &c->err)) return -1;
