@@ -71,8 +71,10 @@ static int sw_dim_cmp(const void *a, const void *b) {
 static void sw_metric_key(const sw_metric_id *id, sw_buf *b) {
     sw_dim sorted[64];
     size_t n = id->ndims < 64 ? id->ndims : 64;
-    memcpy(sorted, id->dims, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, sw_dim_cmp);
+    if (n) {
+        memcpy(sorted, id->dims, n * sizeof *sorted);
+        qsort(sorted, n, sizeof *sorted, sw_dim_cmp);
+    }
     sw_buf_reset(b);
     const char *parts[4] = {id->account, id->region, id->ns, id->name};
     for (int i = 0; i < 4; i++) sw_buf_append(b, parts[i], strlen(parts[i]) + 1);
