@@ -128,7 +128,15 @@ typedef struct lg_req {
 
 static lg_req *lg_reqs;
 
+/* Compresses in into out->body; --gzip-level 0 sends the body as is (moto_server cannot take gzip). */
 static void lg_gzip(const sw_buf *in, lg_req *out) {
+    out->raw_len = in->len;
+    if (lg_o.gzip_level == 0) {
+        out->body = malloc(in->len);
+        memcpy(out->body, in->data, in->len);
+        out->len = in->len;
+        return;
+    }
     z_stream z = {0};
     if (deflateInit2(&z, lg_o.gzip_level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) lg_die("deflateInit2");
     size_t cap = deflateBound(&z, in->len);
@@ -139,7 +147,6 @@ static void lg_gzip(const sw_buf *in, lg_req *out) {
     z.avail_out = (uInt)cap;
     if (deflate(&z, Z_FINISH) != Z_STREAM_END) lg_die("deflate");
     out->len = z.total_out;
-    out->raw_len = in->len;
     deflateEnd(&z);
 }
 
@@ -387,13 +394,13 @@ static void *lg_put_thread(void *arg) {
     lg_worker *w = arg;
     lg_conn c = {.fd = -1};
     sw_buf_init(&c.head);
-    int json = strcmp(lg_o.proto, "json") == 0;
+    int json = strcmp(lg_o.proto, "json") == 0, gzip = lg_o.gzip_level > 0;
     for (;;) {
         long i = atomic_fetch_add(&lg_next, 1);
         if (lg_o.count ? i >= lg_o.count : lg_now() >= lg_deadline) break;
         lg_req *r = &lg_reqs[i % lg_o.requests];
-        if (json) lg_sign_head(&c, "GraniteServiceVersion20100801.PutMetricData", "application/x-amz-json-1.0", 1, r->sha, r->len);
-        else lg_sign_head(&c, NULL, "application/x-www-form-urlencoded; charset=utf-8", 1, r->sha, r->len);
+        if (json) lg_sign_head(&c, "GraniteServiceVersion20100801.PutMetricData", "application/x-amz-json-1.0", gzip, r->sha, r->len);
+        else lg_sign_head(&c, NULL, "application/x-www-form-urlencoded; charset=utf-8", gzip, r->sha, r->len);
         const char *rb = NULL;
         size_t rl = 0;
         double t0 = lg_now();
@@ -529,7 +536,7 @@ static const char *lg_usage =
     "  --host 127.0.0.1 --proto json|query --requests N (distinct, put) --count C (0 = use --duration)\n"
     "  --duration S --conns K --datums 1000 --series 1000 --t0 EPOCH (put: request r at t0+r; default now-N)\n"
     "  --resolution 1|60 --start EPOCH --end EPOCH --period 60 (gms; default the 3 hours up to now)\n"
-    "  --gzip-level 6 --pid SERVER_PID --namespace Bench --akid AKIDBENCH --secret benchsecret\n";
+    "  --gzip-level 6 (0 = send uncompressed) --pid SERVER_PID --namespace Bench --akid AKIDBENCH --secret benchsecret\n";
 
 int main(int argc, char **argv) {
     if (argc < 2) { fputs(lg_usage, stderr); return 2; }

@@ -40,7 +40,8 @@ static void round_trip(const uint8_t *data, size_t size) {
     if (size == 0) return;
     int level = data[0] % 10;
     size_t limit = data[0] & 0x80 ? size - 1 : FUZZ_INFLATE_LIMIT;
-    if (data[0] & 0x40 && limit > 0) limit--;
+    if (data[0] & 0x40 && limit > 1) limit--;
+    if (limit == 0) limit = 1; /* a zero limit admits nothing at all; the server's minimum is 1 KiB */
     const uint8_t *payload = data + 1;
     size_t n = size - 1;
     sw_buf gz, out;
