@@ -507,6 +507,7 @@ static int lg_gms(void) {
         int status = lg_exchange(&c, body.data, body.len, &rb, &rl);
         lat[n++] = lg_now() - s0;
         if (status != 200) { bad++; lg_show_error(status, rb, rl); if (status < 0) break; continue; }
+        if (i == 0 && getenv("LOADGEN_SHOW")) fprintf(stderr, "loadgen: first response: %.*s\n", (int)(rl > 2000 ? 2000 : rl), rb);
         dps += (long)lg_count(rb, rl, "\"Timestamp\"");
         p99s += (long)lg_count(rb, rl, "\"p99\"");
     }

@@ -1,0 +1,228 @@
+/* test_core.c -- unit tests for the form decoder, model coercion, time formats, statistics,
+ * config parsing, gzip limits and the write-ahead log. */
+#include "test.h"
+#include "config.h"
+#include "form.h"
+#include "gzip.h"
+#include "json.h"
+#include "model.h"
+#include "stats.h"
+#include "timefmt.h"
+#include "wal.h"
+#include <fcntl.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <zlib.h>
+
+extern const char sw_model_cloudwatch[], sw_model_cloudwatch_end[];
+
+static sw_model *cw_model(void) {
+    static sw_model *m;
+    char err[256];
+    if (!m) m = sw_model_load(sw_model_cloudwatch, (size_t)(sw_model_cloudwatch_end - sw_model_cloudwatch), err, sizeof err);
+    return m;
+}
+
+static void test_form_nested_paths(void) {
+    sw_arena a;
+    sw_arena_init(&a, 0);
+    sw_value *v;
+    char err[128];
+    const char *body = "Action=PutMetricData&Namespace=My%2FApp&MetricData.member.1.MetricName=a+b&MetricData.member.1.Value=1.5";
+    T_EQ_INT(sw_form_decode(&a, body, strlen(body), &v, err, sizeof err), 0);
+    T_EQ_STR(sw_v_get_str(v, "Namespace", NULL), "My/App");
+    sw_value *d1 = sw_v_get(sw_v_get(sw_v_get(v, "MetricData"), "member"), "1");
+    T_EQ_STR(sw_v_get_str(d1, "MetricName", NULL), "a b");
+    T_EQ_INT(sw_form_decode(&a, "A=%zz", 5, &v, err, sizeof err), -1);
+    T_EQ_INT(sw_form_decode(&a, "A=1&A.member.1=2", 16, &v, err, sizeof err), -1);
+    T_EQ_INT(sw_form_decode(&a, "A..B=1", 6, &v, err, sizeof err), -1);
+    T_EQ_INT(sw_form_decode(&a, "A=%4", 4, &v, err, sizeof err), -1);
+    sw_arena_free(&a);
+}
+
+static void test_coerce_query_lists_and_types(void) {
+    sw_arena a;
+    sw_arena_init(&a, 0);
+    sw_value *v;
+    sw_error e = {0};
+    char err[128];
+    const char *body = "Namespace=N&MetricData.member.2.MetricName=b&MetricData.member.1.MetricName=a"
+                       "&MetricData.member.1.Value=2.5&MetricData.member.1.Timestamp=2024-01-02T03%3A04%3A05Z"
+                       "&MetricData.member.1.Dimensions.member.1.Name=H&MetricData.member.1.Dimensions.member.1.Value=x";
+    T_EQ_INT(sw_form_decode(&a, body, strlen(body), &v, err, sizeof err), 0);
+    const sw_shape *in = sw_model_op(cw_model(), "PutMetricData", 13)->input;
+    T_EQ_INT(sw_model_coerce(&a, in, &v, SW_WIRE_QUERY, &e), 0);
+    sw_value *md = sw_v_get(v, "MetricData");
+    T_EQ_INT(md->type, SW_V_LIST);
+    T_EQ_INT(md->u.list.n, 2);
+    T_EQ_STR(sw_v_get_str(md->u.list.items[0], "MetricName", NULL), "a");
+    T_EQ_INT(sw_v_get(md->u.list.items[0], "Value")->type, SW_V_DOUBLE);
+    T_EQ_DBL(sw_v_get(md->u.list.items[0], "Timestamp")->u.d, 1704164645.0, 0);
+    sw_arena_free(&a);
+}
+
+static void test_coerce_errors_are_aws_shaped(void) {
+    sw_arena a;
+    sw_arena_init(&a, 0);
+    sw_value *v;
+    sw_error e = {0};
+    char err[128];
+    const sw_shape *in = sw_model_op(cw_model(), "PutMetricData", 13)->input;
+    const char *missing = "{\"MetricData\":[]}";
+    T_EQ_INT(sw_json_decode(&a, missing, strlen(missing), &v, err, sizeof err), 0);
+    T_EQ_INT(sw_model_coerce(&a, in, &v, SW_WIRE_JSON, &e), -1);
+    T_EQ_STR(e.code, "MissingParameter");
+    const char *badunit = "{\"Namespace\":\"N\",\"MetricData\":[{\"MetricName\":\"m\",\"Unit\":\"Parsecs\"}]}";
+    T_EQ_INT(sw_json_decode(&a, badunit, strlen(badunit), &v, err, sizeof err), 0);
+    T_EQ_INT(sw_model_coerce(&a, in, &v, SW_WIRE_JSON, &e), -1);
+    T_EQ_STR(e.code, "ValidationError");
+    T_ASSERT(strstr(e.message, "at 'metricData.1.member.unit' failed to satisfy constraint: Member must satisfy enum value set") != NULL);
+    const char *badtype = "{\"Namespace\":\"N\",\"MetricData\":[{\"MetricName\":\"m\",\"Value\":\"x\"}]}";
+    T_EQ_INT(sw_json_decode(&a, badtype, strlen(badtype), &v, err, sizeof err), 0);
+    T_EQ_INT(sw_model_coerce(&a, in, &v, SW_WIRE_JSON, &e), -1);
+    T_EQ_STR(e.code, "SerializationException");
+    const char *longname = "{\"Namespace\":\"\",\"MetricData\":[]}";
+    T_EQ_INT(sw_json_decode(&a, longname, strlen(longname), &v, err, sizeof err), 0);
+    T_EQ_INT(sw_model_coerce(&a, in, &v, SW_WIRE_JSON, &e), -1);
+    T_ASSERT(strstr(e.message, "Member must have length greater than or equal to 1") != NULL);
+    sw_arena_free(&a);
+}
+
+static void test_time_parse_and_format(void) {
+    double t;
+    T_EQ_INT(sw_time_parse("2024-01-02T03:04:05Z", 20, &t), 0);
+    T_EQ_DBL(t, 1704164645.0, 0);
+    T_EQ_INT(sw_time_parse("2024-01-02T03:04:05.250+01:00", 29, &t), 0);
+    T_EQ_DBL(t, 1704164645.25 - 3600, 1e-9);
+    T_EQ_INT(sw_time_parse("1704164645.5", 12, &t), 0);
+    T_EQ_DBL(t, 1704164645.5, 0);
+    T_EQ_INT(sw_time_parse("2024-13-02T03:04:05Z", 20, &t), -1);
+    T_EQ_INT(sw_time_parse("2024-01-02T03:04", 16, &t), -1);
+    T_EQ_INT(sw_time_parse("nan", 3, &t), -1);
+    char out[40];
+    sw_time_format_iso(1704164645.123, out, sizeof out);
+    T_EQ_STR(out, "2024-01-02T03:04:05.123Z");
+    sw_time_format_iso(1704164645, out, sizeof out);
+    T_EQ_STR(out, "2024-01-02T03:04:05Z");
+}
+
+static void test_stat_names_and_percentiles(void) {
+    sw_stat s;
+    T_EQ_INT(sw_stat_parse("p99", &s), 0);
+    T_EQ_DBL(s.p, 99, 0);
+    T_EQ_INT(sw_stat_parse("p99.99", &s), 0);
+    T_EQ_INT(sw_stat_parse("p100", &s), 0);
+    T_EQ_INT(sw_stat_parse("p100.1", &s), -1);
+    T_EQ_INT(sw_stat_parse("p99.999", &s), -1);
+    T_EQ_INT(sw_stat_parse("p", &s), -1);
+    T_EQ_INT(sw_stat_parse("p9.", &s), -1);
+    T_EQ_INT(sw_stat_parse("Average", &s), 0);
+    T_EQ_INT(sw_stat_parse("average", &s), -1);
+    double v[] = {5, 1, 4, 2, 3}, w[] = {1, 1, 1, 1, 1};
+    T_EQ_DBL(sw_percentile(v, w, 5, 50), 3, 0);
+    T_EQ_DBL(sw_percentile(v, w, 5, 0), 1, 0);
+    T_EQ_DBL(sw_percentile(v, w, 5, 100), 5, 0);
+    T_EQ_DBL(sw_percentile(v, w, 5, 81), 5, 0);
+    double v2[] = {1, 100}, w2[] = {99, 1};
+    T_EQ_DBL(sw_percentile(v2, w2, 2, 99), 1, 0);
+    T_EQ_DBL(sw_percentile(v2, w2, 2, 99.5), 100, 0);
+}
+
+static void test_config_keys_and_errors(void) {
+    sw_config c;
+    char err[256];
+    sw_config_defaults(&c);
+    const char *ok = "# comment\nlisten = 0.0.0.0:9000\n  threads=4  # inline\nrequest_log = off\n\n";
+    T_EQ_INT(sw_config_parse(&c, ok, strlen(ok), err, sizeof err), 0);
+    T_EQ_STR(c.listen_host, "0.0.0.0");
+    T_EQ_INT(c.listen_port, 9000);
+    T_EQ_INT(c.threads, 4);
+    T_EQ_INT(c.request_log, 0);
+    T_EQ_INT(sw_config_parse(&c, "bogus = 1", 9, err, sizeof err), -1);
+    T_EQ_STR(err, "line 1: unknown key 'bogus'");
+    T_EQ_INT(sw_config_parse(&c, "\nthreads = 0", 12, err, sizeof err), -1);
+    T_ASSERT(strncmp(err, "line 2:", 7) == 0);
+    T_EQ_INT(sw_config_parse(&c, "listen = 1.2.3.4:70000", 22, err, sizeof err), -1);
+    T_EQ_INT(sw_config_parse(&c, "novalue", 7, err, sizeof err), -1);
+    T_EQ_INT(sw_config_parse(&c, "threads = 4\0x", 13, err, sizeof err), -1);
+}
+
+static void gz(const char *in, size_t n, sw_buf *out) {
+    z_stream zs = {0};
+    deflateInit2(&zs, 9, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY);
+    sw_buf_reserve(out, deflateBound(&zs, n) + 64);
+    zs.next_in = (Bytef *)in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = (Bytef *)out->data;
+    zs.avail_out = (uInt)out->cap;
+    deflate(&zs, Z_FINISH);
+    out->len = zs.total_out;
+    deflateEnd(&zs);
+}
+
+static void test_gzip_round_trip_and_bomb(void) {
+    char *zeros = calloc(1, 4 << 20);
+    sw_buf z, out;
+    sw_buf_init(&z);
+    sw_buf_init(&out);
+    gz(zeros, 4 << 20, &z);
+    char err[128];
+    T_EQ_INT(sw_gunzip(z.data, z.len, 8 << 20, &out, err, sizeof err), 0);
+    T_EQ_INT(out.len, 4 << 20);
+    sw_buf_reset(&out);
+    T_EQ_INT(sw_gunzip(z.data, z.len, 1 << 20, &out, err, sizeof err), -2); /* a bomb: 4 MiB from a few KiB */
+    T_ASSERT(out.len <= (1u << 20));
+    sw_buf_reset(&out);
+    T_EQ_INT(sw_gunzip(z.data, z.len / 2, 8 << 20, &out, err, sizeof err), -1);
+    sw_buf_reset(&out);
+    T_EQ_INT(sw_gunzip("not gzip", 8, 8 << 20, &out, err, sizeof err), -1);
+    free(zeros);
+    sw_buf_free(&z);
+    sw_buf_free(&out);
+}
+
+static int count_records(const uint8_t *p, size_t n, void *arg) {
+    (*(int *)arg)++;
+    return n == 5 && memcmp(p, "hello", 5) == 0 ? 0 : -1;
+}
+
+static void test_wal_replay_and_torn_tail(void) {
+    char dir[] = "/tmp/sw-wal-XXXXXX", path[64], err[256];
+    T_ASSERT(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/t.wal", dir);
+    int n = 0;
+    sw_wal *w = sw_wal_open(path, count_records, &n, err, sizeof err);
+    T_ASSERT(w != NULL);
+    uint64_t lsn = 0;
+    for (int i = 0; i < 100; i++) lsn = sw_wal_append(w, "hello", 5);
+    T_EQ_INT(sw_wal_sync(w, lsn), 0);
+    sw_wal_close(w);
+    int fd = open(path, O_WRONLY | O_APPEND);
+    T_ASSERT(write(fd, "\x05\x00\x00\x00\x01\x02\x03\x04hel", 11) == 11);
+    close(fd);
+    n = 0;
+    w = sw_wal_open(path, count_records, &n, err, sizeof err);
+    T_EQ_INT(n, 100);
+    T_EQ_INT(sw_wal_size(w), 8 + 100 * 13);
+    sw_wal_close(w);
+    fd = open(path, O_WRONLY | O_TRUNC);
+    T_ASSERT(write(fd, "NOTAWAL!", 8) == 8);
+    close(fd);
+    T_ASSERT(sw_wal_open(path, count_records, &n, err, sizeof err) == NULL);
+    T_ASSERT(strstr(err, "bad magic") != NULL);
+    unlink(path);
+    rmdir(dir);
+}
+
+sw_test_case sw_tests[] = {
+    {"form_nested_paths", test_form_nested_paths},
+    {"coerce_query_lists_and_types", test_coerce_query_lists_and_types},
+    {"coerce_errors_are_aws_shaped", test_coerce_errors_are_aws_shaped},
+    {"time_parse_and_format", test_time_parse_and_format},
+    {"stat_names_and_percentiles", test_stat_names_and_percentiles},
+    {"config_keys_and_errors", test_config_keys_and_errors},
+    {"gzip_round_trip_and_bomb", test_gzip_round_trip_and_bomb},
+    {"wal_replay_and_torn_tail", test_wal_replay_and_torn_tail},
+    {NULL, NULL},
+};
+#include "test_main.h"
