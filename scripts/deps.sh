@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# deps.sh -- installs the Debian packages skywatch needs to build, test and benchmark; idempotent.
+# deps.sh -- installs the Debian packages skywatch needs to build (and, with --test, to test and
+# benchmark); idempotent: a package is installed only when what it provides is missing.
 set -euo pipefail
-BUILD="gcc make libmicrohttpd-dev libjansson-dev libssl-dev zlib1g-dev"
-TEST="clang libclang-rt-14-dev awscli curl nodejs npm"
+# Each entry: PACKAGE:CHECK, where CHECK is a file that the package provides (a header or a program).
+BUILD="gcc:/usr/bin/gcc make:/usr/bin/make libmicrohttpd-dev:/usr/include/microhttpd.h
+       libjansson-dev:/usr/include/jansson.h libssl-dev:/usr/include/openssl/evp.h zlib1g-dev:/usr/include/zlib.h"
+TEST="clang:/usr/bin/clang libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+      awscli:/usr/bin/aws curl:/usr/bin/curl"
 want="$BUILD"
 [ "${1:-}" = "--test" ] && want="$BUILD $TEST"
 missing=()
-for p in $want; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+for entry in $want; do
+  [ -e "${entry#*:}" ] || missing+=("${entry%%:*}")
 done
+# Node.js may come from Debian or from the machine image (which bundles npm); only install when absent.
+if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -38,7 +38,8 @@ class Statistics(ServerTest):
         buckets = {}
         for t, v in points:
             if t < now:
-                key = int(t.timestamp()) // 300 * 300
+                # periods start at StartTime (rounded to the minute), not at multiples of the period
+                key = int(start.timestamp()) + (int(t.timestamp()) - int(start.timestamp())) // 300 * 300
                 buckets.setdefault(key, []).append(v)
         got = {int(d["Timestamp"].timestamp()): d for d in r["Datapoints"]}
         self.assertEqual(sorted(got), sorted(buckets))
