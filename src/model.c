@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,18 @@ static sw_shape *sw_model_shape_mut(const sw_model *m, const char *name) {
     return name ? bsearch(&key, m->shapes, m->nshapes, sizeof key, sw_shape_cmp) : NULL;
 }
 
+/* Patterns are Java regular expressions matched against the whole value. Those that POSIX extended
+ * syntax can express (e.g. Namespace's "[^:].*") are enforced; others (\\d, \\x escapes) are not. */
+static void sw_shape_compile_pattern(sw_shape *s, const char *pattern) {
+    size_t n = strlen(pattern);
+    char *anchored = sw_malloc(n + 5);
+    snprintf(anchored, n + 5, "^(%s)$", pattern);
+    regex_t *re = sw_malloc(sizeof *re);
+    if (strchr(pattern, '\\') || regcomp(re, anchored, REG_EXTENDED | REG_NOSUB) != 0) sw_free(re);
+    else { s->pattern = pattern; s->regex = re; }
+    sw_free(anchored);
+}
+
 /* First pass: names, types and scalar traits; references are resolved in the second pass. */
 static int sw_shape_load_traits(sw_shape *s, json_t *js) {
     if (sw_shape_type_parse(sw_jstr(js, "type"), &s->type)) return -1;
@@ -51,6 +64,7 @@ static int sw_shape_load_traits(sw_shape *s, json_t *js) {
         s->enums = sw_calloc(s->nenums, sizeof *s->enums);
         for (size_t i = 0; i < s->nenums; i++) s->enums[i] = json_string_value(json_array_get(v, i));
     }
+    if ((v = json_object_get(js, "pattern")) && json_is_string(v)) sw_shape_compile_pattern(s, json_string_value(v));
     if ((v = json_object_get(js, "error")) && json_is_object(v)) {
         s->error_code = sw_jstr(v, "code") ? sw_jstr(v, "code") : s->name;
         json_t *st = json_object_get(v, "httpStatusCode");
@@ -143,6 +157,7 @@ void sw_model_free(sw_model *m) {
         sw_free(m->shapes[i].members);
         sw_free(m->shapes[i].required);
         sw_free(m->shapes[i].enums);
+        if (m->shapes[i].regex) { regfree(m->shapes[i].regex); sw_free(m->shapes[i].regex); }
     }
     sw_free(m->shapes);
     sw_free(m->ops);
@@ -340,6 +355,11 @@ static int sw_coerce_map(sw_coerce *c, const sw_shape *s, sw_value *v) {
 static int sw_coerce_string(sw_coerce *c, const sw_shape *s, sw_value *v) {
     if (v->type != SW_V_STRING) return sw_type_error(c, "string");
     if (sw_check_length(c, s, v, sw_utf8_chars(v->u.str.s, v->u.str.len))) return -1;
+    if (s->regex && (strlen(v->u.str.s) != v->u.str.len || regexec(s->regex, v->u.str.s, 0, NULL, 0) != 0)) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "Member must satisfy regular expression pattern: %.500s", s->pattern);
+        return sw_constraint_error(c, v, msg);
+    }
     if (!s->nenums) return 0;
     for (size_t i = 0; i < s->nenums; i++)
         if (strcmp(s->enums[i], v->u.str.s) == 0) return 0;

@@ -31,6 +31,8 @@ struct sw_shape {
     double min, max;           /* length for strings/lists/maps, range for numbers */
     const char **enums;
     size_t nenums;
+    const char *pattern;       /* the model's regular expression, or NULL */
+    void *regex;               /* compiled regex_t (whole-string match), NULL if absent or not POSIX-expressible */
     const char *error_code;    /* error trait: query code, or NULL if not an error shape */
     int error_status;
 };

@@ -85,6 +85,10 @@ static void test_coerce_errors_are_aws_shaped(void) {
     T_EQ_INT(sw_json_decode(&a, longname, strlen(longname), &v, err, sizeof err), 0);
     T_EQ_INT(sw_model_coerce(&a, in, &v, SW_WIRE_JSON, &e), -1);
     T_ASSERT(strstr(e.message, "Member must have length greater than or equal to 1") != NULL);
+    const char *colon = "{\"Namespace\":\":x\",\"MetricData\":[]}";
+    T_EQ_INT(sw_json_decode(&a, colon, strlen(colon), &v, err, sizeof err), 0);
+    T_EQ_INT(sw_model_coerce(&a, in, &v, SW_WIRE_JSON, &e), -1);
+    T_ASSERT(strstr(e.message, "Member must satisfy regular expression pattern: [^:].*") != NULL);
     sw_arena_free(&a);
 }
 
