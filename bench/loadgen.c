@@ -434,7 +434,7 @@ static int lg_put(void) {
     double build_s = lg_now() - b0;
     size_t wire = 0, raw = 0;
     for (int i = 0; i < lg_o.requests; i++) { wire += lg_reqs[i].len; raw += lg_reqs[i].raw_len; }
-    fprintf(stderr, "loadgen: built %d %s requests in %.1f s (%.1f KiB gzip'd, %.1f KiB raw each)\n", lg_o.requests,
+    fprintf(stderr, "loadgen: built %d %s requests in %.1f s (%.1f KiB on the wire, %.1f KiB before gzip, each)\n", lg_o.requests,
             lg_o.proto, build_s, wire / 1024.0 / lg_o.requests, raw / 1024.0 / lg_o.requests);
     lg_worker w[LG_MAX_CONNS] = {{0}};
     pthread_t th[LG_MAX_CONNS];

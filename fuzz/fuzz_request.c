@@ -125,6 +125,21 @@ static void add_header(sw_header *h, size_t *nh, const char *name, const char *v
     h[(*nh)++] = (sw_header){name, strlen(name), value, vlen};
 }
 
+/* 1 when s[0..n) is well-formed UTF-8 (RFC 3629: shortest forms, no surrogates, at most U+10FFFF). */
+static int utf8_valid(const unsigned char *s, size_t n) {
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i], len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (len == 0 || i + len > n) return 0;
+        for (unsigned k = 1; k < len; k++)
+            if ((s[i + k] & 0xC0) != 0x80) return 0;
+        if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F) || (c == 0xF0 && s[i + 1] < 0x90) ||
+            (c == 0xF4 && s[i + 1] > 0x8F))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
 /* What every answer must be: a known status, and a body its protocol's client can parse. */
 static void check_response(const sw_http_response *r) {
     if (r->status < 200 || r->status > 599) abort();
@@ -145,8 +160,12 @@ static void check_response(const sw_http_response *r) {
             abort();
         }
     } else if (strcmp(r->content_type, "text/xml") == 0) {
-        /* XML 1.0 allows no control characters but tab, newline and carriage return. */
+        /* XML 1.0 is UTF-8 here and allows no control characters but tab, newline and carriage return. */
         if (r->body.len == 0 || r->body.data[0] != '<' || r->body.data[r->body.len - 1] != '>') abort();
+        if (!utf8_valid((const unsigned char *)r->body.data, r->body.len)) {
+            fprintf(stderr, "XML response is not UTF-8: %.*s\n", (int)r->body.len, r->body.data);
+            abort();
+        }
         for (size_t i = 0; i < r->body.len; i++) {
             unsigned char c = (unsigned char)r->body.data[i];
             if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {

@@ -216,12 +216,15 @@ static void sw_list_one(const sw_metric_id *id, void *arg) {
         lc->failed = 1;
 }
 
+/* Tokens are "<prefix><decimal>"; anything else (signs, overflow, other bytes) is refused. */
 static int sw_token_parse(const char *tok, const char *prefix, uint64_t *out) {
-    size_t pl = strlen(prefix);
-    if (strncmp(tok, prefix, pl) != 0) return -1;
-    char *end;
-    unsigned long long v = strtoull(tok + pl, &end, 10);
-    if (*end || end == tok + pl) return -1;
+    size_t pl = strlen(prefix), n = strlen(tok);
+    if (strncmp(tok, prefix, pl) != 0 || n == pl || n - pl > 18) return -1;
+    uint64_t v = 0;
+    for (size_t i = pl; i < n; i++) {
+        if (tok[i] < '0' || tok[i] > '9') return -1;
+        v = v * 10 + (uint64_t)(tok[i] - '0');
+    }
     *out = v;
     return 0;
 }

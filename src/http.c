@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,6 +83,24 @@ static enum MHD_Result sw_respond(sw_http *h, struct MHD_Connection *conn, const
     return r;
 }
 
+static enum MHD_Result sw_count_content_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    if (strcasecmp(key, "Content-Length") == 0) (*(int *)cls)++;
+    return MHD_YES;
+}
+
+/* RFC 9112 6.3: several Content-Length headers make the message length unknowable (request smuggling):
+ * answer 400 and close the connection without reading a body. */
+static enum MHD_Result sw_refuse_framing(struct MHD_Connection *conn) {
+    static const char body[] = "<ErrorResponse><Error><Type>Sender</Type><Code>BadRequest</Code>"
+                               "<Message>The request has more than one Content-Length header.</Message></Error></ErrorResponse>";
+    struct MHD_Response *resp = MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(resp, "Content-Type", "text/xml");
+    MHD_add_response_header(resp, "Connection", "close");
+    enum MHD_Result r = MHD_queue_response(conn, 400, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
 static enum MHD_Result sw_on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                      const char *version, const char *upload, size_t *upload_size, void **state) {
     sw_http *h = cls;
@@ -92,7 +111,9 @@ static enum MHD_Result sw_on_request(void *cls, struct MHD_Connection *conn, con
         clock_gettime(CLOCK_MONOTONIC, &cr->start);
         atomic_fetch_add(&h->in_flight, 1);
         *state = cr;
-        return MHD_YES;
+        int lengths = 0;
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, sw_count_content_length, &lengths);
+        return lengths > 1 ? sw_refuse_framing(conn) : MHD_YES;
     }
     if (*upload_size) {
         if (cr->body.len + *upload_size > h->srv->max_request_bytes) cr->too_large = 1;  /* keep reading, drop bytes */

@@ -378,8 +378,60 @@ void sw_metrics_close(sw_metrics *m) {
 
 /* ---------- queries ---------- */
 
-static sw_bucket *sw_bucket_at(sw_bucket *slots, int64_t start, int period, uint32_t t) {
-    return &slots[(t - start) / period];
+/* The buckets of one query: a dense array when the range has few periods, else a hash table keyed
+ * by period index, so memory follows the samples present, never the width of the requested range. */
+#define SW_DENSE_SLOTS 65536
+typedef struct sw_slots {
+    int64_t start;
+    int period;
+    size_t nslots;
+    sw_bucket *b;     /* dense: nslots entries; sparse: cap entries */
+    int64_t *keys;    /* sparse only: period index per entry, -1 = empty */
+    size_t cap, used;
+} sw_slots;
+
+static void sw_slots_init(sw_slots *s, int64_t start, int period, size_t nslots) {
+    memset(s, 0, sizeof *s);
+    s->start = start;
+    s->period = period;
+    s->nslots = nslots;
+    if (nslots <= SW_DENSE_SLOTS) {
+        s->b = sw_calloc(nslots ? nslots : 1, sizeof *s->b);
+        for (size_t i = 0; i < nslots; i++) s->b[i].start = start + (int64_t)i * period;
+    }
+}
+
+static void sw_slots_grow(sw_slots *s) {
+    size_t ncap = s->cap ? s->cap * 2 : 64;
+    sw_bucket *nb = sw_calloc(ncap, sizeof *nb);
+    int64_t *nk = sw_malloc(ncap * sizeof *nk);
+    for (size_t i = 0; i < ncap; i++) nk[i] = -1;
+    for (size_t i = 0; i < s->cap; i++) {
+        if (s->keys[i] < 0) continue;
+        size_t j = (size_t)s->keys[i] * 0x9E3779B97F4A7C15ULL & (ncap - 1);
+        while (nk[j] >= 0) j = (j + 1) & (ncap - 1);
+        nk[j] = s->keys[i];
+        nb[j] = s->b[i];
+    }
+    sw_free(s->b);
+    sw_free(s->keys);
+    s->b = nb;
+    s->keys = nk;
+    s->cap = ncap;
+}
+
+static sw_bucket *sw_bucket_at(sw_slots *s, uint32_t t) {
+    int64_t idx = ((int64_t)t - s->start) / s->period;
+    if (s->nslots <= SW_DENSE_SLOTS) return &s->b[idx];
+    if ((s->used + 1) * 2 > s->cap) sw_slots_grow(s);
+    size_t j = (size_t)idx * 0x9E3779B97F4A7C15ULL & (s->cap - 1);
+    while (s->keys[j] >= 0 && s->keys[j] != idx) j = (j + 1) & (s->cap - 1);
+    if (s->keys[j] < 0) {
+        s->keys[j] = idx;
+        s->b[j].start = s->start + idx * s->period;
+        s->used++;
+    }
+    return &s->b[j];
 }
 
 static void sw_bucket_add(sw_bucket *b, double count, double sum, double min, double max) {
@@ -400,15 +452,14 @@ static void sw_bucket_keep(sw_bucket *b, double v, double w) {
 }
 
 /* Fills one unit's buckets from a series; slots has one entry per period of the range. */
-static void sw_series_aggregate(const sw_series *s, int64_t start, int64_t end, int period, int with_values,
-                                sw_bucket *slots) {
+static void sw_series_aggregate(const sw_series *s, int64_t start, int64_t end, int with_values, sw_slots *slots) {
     for (size_t k = 0; k < s->nblocks; k++) {
         const sw_block *b = &s->blocks[k];
         if (!b->n || b->tmax < start || b->tmin >= end) continue;
         for (uint32_t i = 0; i < b->n; i++) {
             uint32_t t = b->t[i];
             if (t < start || t >= end) continue;
-            sw_bucket *bk = sw_bucket_at(slots, start, period, t);
+            sw_bucket *bk = sw_bucket_at(slots, t);
             int fresh = bk->count == 0;
             sw_bucket_add(bk, 1, b->v[i], b->v[i], b->v[i]);
             if (fresh) bk->exact = 1;
@@ -418,7 +469,7 @@ static void sw_series_aggregate(const sw_series *s, int64_t start, int64_t end, 
     for (size_t k = 0; k < s->nsets; k++) {
         const sw_set_sample *x = &s->sets[k];
         if (x->t < start || x->t >= end) continue;
-        sw_bucket *bk = sw_bucket_at(slots, start, period, x->t);
+        sw_bucket *bk = sw_bucket_at(slots, x->t);
         int fresh = bk->count == 0;
         sw_bucket_add(bk, x->count, x->sum, x->min, x->max);
         if (fresh) bk->exact = 1;
@@ -430,12 +481,21 @@ static void sw_series_aggregate(const sw_series *s, int64_t start, int64_t end, 
     }
 }
 
-static void sw_collect_buckets(sw_bucket *slots, size_t nslots, sw_series_result *r) {
-    size_t n = 0;
-    for (size_t i = 0; i < nslots; i++) n += slots[i].count > 0;
+static int sw_bucket_start_cmp(const void *a, const void *b) {
+    int64_t x = ((const sw_bucket *)a)->start, y = ((const sw_bucket *)b)->start;
+    return (x > y) - (x < y);
+}
+
+/* Moves the non-empty buckets into r in time order and releases the slots. */
+static void sw_collect_buckets(sw_slots *slots, sw_series_result *r) {
+    size_t total = slots->nslots <= SW_DENSE_SLOTS ? slots->nslots : slots->cap, n = 0;
+    for (size_t i = 0; i < total; i++) n += slots->b[i].count > 0;
     r->buckets = sw_calloc(n ? n : 1, sizeof *r->buckets);
-    for (size_t i = 0; i < nslots; i++)
-        if (slots[i].count > 0) r->buckets[r->nbuckets++] = slots[i];
+    for (size_t i = 0; i < total; i++)
+        if (slots->b[i].count > 0) r->buckets[r->nbuckets++] = slots->b[i];
+    if (slots->nslots > SW_DENSE_SLOTS) qsort(r->buckets, r->nbuckets, sizeof *r->buckets, sw_bucket_start_cmp);
+    sw_free(slots->b);
+    sw_free(slots->keys);
 }
 
 int sw_metrics_query(sw_metrics *m, const sw_metric_id *id, const char *unit, int64_t start, int64_t end,
@@ -451,18 +511,16 @@ int sw_metrics_query(sw_metrics *m, const sw_metric_id *id, const char *unit, in
     sw_buf_free(&key);
     if (mt && mt->nseries) {
         out->units = sw_calloc(mt->nseries, sizeof *out->units);
-        sw_bucket *slots = sw_calloc(nslots, sizeof *slots);
         for (size_t j = 0; j < mt->nseries; j++) {
             const sw_series *s = &m->series[mt->series[j]];
             if (unit && strcmp(unit, s->unit) != 0) continue;
-            for (size_t i = 0; i < nslots; i++) slots[i].start = start + (int64_t)i * period;
-            sw_series_aggregate(s, start, end, period, with_values, slots);
+            sw_slots slots;
+            sw_slots_init(&slots, start, period, nslots);
+            sw_series_aggregate(s, start, end, with_values, &slots);
             sw_series_result *r = &out->units[out->nunits++];
             snprintf(r->unit, sizeof r->unit, "%s", s->unit);
-            sw_collect_buckets(slots, nslots, r);
-            memset(slots, 0, nslots * sizeof *slots);
+            sw_collect_buckets(&slots, r);
         }
-        sw_free(slots);
     }
     pthread_rwlock_unlock(&m->lock);
     return 0;

@@ -354,6 +354,7 @@ static int sw_coerce_map(sw_coerce *c, const sw_shape *s, sw_value *v) {
 
 static int sw_coerce_string(sw_coerce *c, const sw_shape *s, sw_value *v) {
     if (v->type != SW_V_STRING) return sw_type_error(c, "string");
+    if (strlen(v->u.str.s) != v->u.str.len) return sw_constraint_error(c, v, "Member must not contain the NUL character");
     if (sw_check_length(c, s, v, sw_utf8_chars(v->u.str.s, v->u.str.len))) return -1;
     if (s->regex && (strlen(v->u.str.s) != v->u.str.len || regexec(s->regex, v->u.str.s, 0, NULL, 0) != 0)) {
         char msg[600];
