@@ -1,5 +1,6 @@
 /* cbor.c -- CBOR decoder into the value tree and encoder from it (RFC 8949, Smithy RPC v2 CBOR). */
 #include "cbor.h"
+#include "utf8.h"
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -178,37 +179,12 @@ static sw_value *sw_cbor_epoch(sw_cbor_dec *d) {
 
 /* ---- strings ---- */
 
-/* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing above U+10FFFF. ASCII runs are
- * checked eight bytes at a time since most CloudWatch strings are ASCII. */
-static int sw_cbor_utf8_valid(const uint8_t *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        uint64_t w;
-        if (n - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ULL))) { i += 8; continue; }
-        uint8_t c = s[i];
-        if (c < 0x80) { i++; continue; }
-        size_t need;
-        uint32_t cp, min;
-        if (c >= 0xc2 && c <= 0xdf) need = 1, cp = c & 0x1f, min = 0x80;
-        else if ((c & 0xf0) == 0xe0) need = 2, cp = c & 0x0f, min = 0x800;
-        else if (c >= 0xf0 && c <= 0xf4) need = 3, cp = c & 0x07, min = 0x10000;
-        else return 0;
-        if (n - i <= need) return 0;
-        for (size_t k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) return 0;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-        i += need + 1;
-    }
-    return 1;
-}
 
 /* Consumes the payload of a definite-length string head, checking its declared length against
  * the remaining input before anything is allocated. Sets *bytes to the payload in the input. */
 static int sw_cbor_span(sw_cbor_dec *d, const sw_cbor_head *h, const uint8_t **bytes) {
     if (h->arg > sw_cbor_left(d)) { sw_cbor_truncated(d, h->off); return -1; }
-    if (h->major == SW_CBOR_TEXT && !sw_cbor_utf8_valid(d->p, (size_t)h->arg)) {
+    if (h->major == SW_CBOR_TEXT && !sw_utf8_valid((const char *)d->p, (size_t)h->arg)) {
         sw_cbor_fail(d, h->off, "invalid UTF-8 in text string");
         return -1;
     }

@@ -1,5 +1,6 @@
 /* form.c -- form decoding for the AWS query protocol. */
 #include "form.h"
+#include "utf8.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -75,6 +76,10 @@ int sw_form_decode(sw_arena *a, const char *body, size_t n, sw_value **out, char
             long kl = sw_form_unescape(body + pos, klen_raw, k, 1), vl = sw_form_unescape(vraw, vlen_raw, v, 1);
             if (kl < 0 || vl < 0) { snprintf(err, errlen, "malformed percent-escape near offset %zu", pos); return -1; }
             if (kl == 0) { snprintf(err, errlen, "empty parameter name at offset %zu", pos); return -1; }
+            if (!sw_utf8_valid(k, (size_t)kl) || !sw_utf8_valid(v, (size_t)vl)) {
+                snprintf(err, errlen, "parameter near offset %zu is not valid UTF-8", pos);
+                return -1;
+            }
             sw_value *leaf = sw_arena_alloc(a, sizeof *leaf);
             if (!leaf) { snprintf(err, errlen, "request too large"); return -1; }
             leaf->type = SW_V_STRING;

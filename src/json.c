@@ -1,5 +1,6 @@
 /* json.c -- hand-written JSON codec: the PutMetricData ingest path needs it (bench/json_parse.c vs jansson). */
 #include "json.h"
+#include "utf8.h"
 #include "alloc.h"
 #include <math.h>
 #include <stdint.h>
@@ -39,23 +40,6 @@ typedef struct {
     char *err;
     size_t errlen;
 } sw_json_parser;
-
-/* Length of the well-formed UTF-8 sequence at s (n bytes available), or 0 if it is not one
- * (overlong forms, surrogates and code points above U+10FFFF are ill-formed: RFC 3629 section 4). */
-static size_t sw_utf8_seq(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    if (c < 0x80) return 1;
-    if (c < 0xC2 || c > 0xF4) return 0;
-    size_t k = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (n < k) return 0;
-    for (size_t i = 1; i < k; i++)
-        if ((s[i] & 0xC0) != 0x80) return 0;
-    if (c == 0xE0 && s[1] < 0xA0) return 0;
-    if (c == 0xED && s[1] > 0x9F) return 0;
-    if (c == 0xF0 && s[1] < 0x90) return 0;
-    if (c == 0xF4 && s[1] > 0x8F) return 0;
-    return k;
-}
 
 /* Writes code point cp (<= 0x10FFFF, not a surrogate) as UTF-8; returns the bytes written. */
 static size_t sw_utf8_put(char *d, unsigned cp) {
