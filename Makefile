@@ -6,9 +6,10 @@ B       ?= build
 OPT     ?= -O2 -g
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 CFLAGS  := $(if $(SAN),$(SANFLAGS),$(OPT)) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Isrc -pthread
-LDLIBS   = -lmicrohttpd -ljansson -lcrypto -lz -lm -pthread
+LDLIBS   = -lmicrohttpd -ljansson -lcrypto -lz -lpcre2-8 -lm -pthread
 
-SRC      := $(wildcard src/*.c)
+EXCLUDE ?=
+SRC      := $(filter-out $(EXCLUDE),$(wildcard src/*.c))
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 OBJ      := $(patsubst src/%.c,$(B)/obj/%.o,$(SRC))
 LIB_OBJ  := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))

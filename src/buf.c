@@ -66,12 +66,33 @@ void sw_buf_put_u64be(sw_buf *b, uint64_t v) {
     sw_buf_put_u32be(b, (uint32_t)v);
 }
 
+/* Most metric values have few decimals: print those exactly without printf's big-number arithmetic.
+ * Returns 0 when d is k / 10^6 exactly (as a double) for an integer k of at most 15 digits. */
+static int sw_buf_put_fixed6(sw_buf *b, double d) {
+    if (!(fabs(d) < 1e9)) return -1;
+    double scaled = d * 1e6;
+    long long k = llround(scaled);
+    if ((double)k / 1e6 != d) return -1;
+    char tmp[32], *p = tmp + sizeof tmp;
+    unsigned long long u = (unsigned long long)(k < 0 ? -k : k);
+    int frac_digits = 6;
+    while (frac_digits > 0 && u % 10 == 0) { u /= 10; frac_digits--; }
+    *--p = '\0';
+    for (int i = 0; i < frac_digits; i++) { *--p = (char)('0' + u % 10); u /= 10; }
+    if (frac_digits) *--p = '.';
+    do { *--p = (char)('0' + u % 10); u /= 10; } while (u);
+    if (k < 0) *--p = '-';
+    sw_buf_puts(b, p);
+    return 0;
+}
+
 void sw_buf_put_double(sw_buf *b, double d) {
     if (!isfinite(d)) { sw_buf_puts(b, "0"); return; }
     if (fabs(d) < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
         sw_buf_printf(b, "%lld", (long long)d);
         return;
     }
+    if (d != 0 && sw_buf_put_fixed6(b, d) == 0) return;
     char tmp[40];
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*g", prec, d);

@@ -11,7 +11,7 @@ void sw_config_defaults(sw_config *c) {
     snprintf(c->listen_host, sizeof c->listen_host, "127.0.0.1");
     c->listen_port = SW_DEFAULT_PORT;
     snprintf(c->data_dir, sizeof c->data_dir, "./skywatch-data");
-    c->threads = 8;
+    c->max_connections = 1024;
     c->max_request_bytes = 1 << 20;
     c->max_inflated_bytes = 16 << 20;
     c->request_log = 1;
@@ -44,7 +44,10 @@ int sw_config_set(sw_config *c, const char *key, const char *value, char *err, s
     else if (strcmp(key, "data") == 0) {
         bad = value[0] == '\0' || strlen(value) >= sizeof c->data_dir;
         if (!bad) snprintf(c->data_dir, sizeof c->data_dir, "%s", value);
-    } else if (strcmp(key, "threads") == 0) { bad = sw_parse_size(value, 1, 256, &n); if (!bad) c->threads = (int)n; }
+    } else if (strcmp(key, "max_connections") == 0) {
+        bad = sw_parse_size(value, 1, 65536, &n);
+        if (!bad) c->max_connections = (int)n;
+    }
     else if (strcmp(key, "max_request_bytes") == 0) bad = sw_parse_size(value, 1024, 1 << 30, &c->max_request_bytes);
     else if (strcmp(key, "max_inflated_bytes") == 0) bad = sw_parse_size(value, 1024, 1 << 30, &c->max_inflated_bytes);
     else if (strcmp(key, "request_log") == 0) {

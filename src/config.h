@@ -7,7 +7,7 @@ typedef struct sw_config {
     char listen_host[64];
     int listen_port;
     char data_dir[1024];
-    int threads;
+    int max_connections;
     size_t max_request_bytes;
     size_t max_inflated_bytes;
     int request_log;
@@ -15,11 +15,11 @@ typedef struct sw_config {
 
 #define SW_DEFAULT_PORT 4590
 
-/* Fills c with the defaults: 127.0.0.1:4590, ./skywatch-data, 8 threads, 1 MiB requests,
+/* Fills c with the defaults: 127.0.0.1:4590, ./skywatch-data, 1024 connections, 1 MiB requests,
  * 16 MiB after gzip, request log on. Can't fail. */
 void sw_config_defaults(sw_config *c);
 /* Applies "key = value" lines ('#' starts a comment) from text[0..n). Known keys: listen, data,
- * threads, max_request_bytes, max_inflated_bytes, request_log (on|off). Returns 0, or -1 with
+ * max_connections, max_request_bytes, max_inflated_bytes, request_log (on|off). Returns 0, or -1 with
  * "line N: reason" in err for an unknown key or a bad value; c is then partly updated. */
 int sw_config_parse(sw_config *c, const char *text, size_t n, char *err, size_t errlen);
 /* Sets one key (the same keys and values as the file). Returns 0 or -1 with a reason in err. */

@@ -134,7 +134,7 @@ static void sw_on_completed(void *cls, struct MHD_Connection *conn, void **state
     atomic_fetch_sub(&h->in_flight, 1);
 }
 
-sw_http *sw_http_start(sw_server *srv, const char *host, int port, int threads, char *err, size_t errlen) {
+sw_http *sw_http_start(sw_server *srv, const char *host, int port, int max_connections, char *err, size_t errlen) {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
         snprintf(err, errlen, "listen address %s is not an IPv4 address", host);
@@ -142,10 +142,13 @@ sw_http *sw_http_start(sw_server *srv, const char *host, int port, int threads, 
     }
     sw_http *h = sw_calloc(1, sizeof *h);
     h->srv = srv;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    /* One thread per connection: a request waiting for the log's group commit blocks only its own
+     * connection (a shared pool thread would stall every connection it serves; measured). */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC;
     h->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, sw_on_request, h,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)max_connections,
+                            MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
                             MHD_OPTION_UNESCAPE_CALLBACK, sw_keep_escaped, NULL,

@@ -5,8 +5,9 @@
 
 typedef struct sw_http sw_http;
 
-/* Starts listening on host:port with a pool of threads. Returns NULL with a reason in err. */
-sw_http *sw_http_start(sw_server *srv, const char *host, int port, int threads, char *err, size_t errlen);
+/* Starts listening on host:port, one thread per connection, at most max_connections at once (more
+ * are refused at accept). Returns NULL with a reason in err. */
+sw_http *sw_http_start(sw_server *srv, const char *host, int port, int max_connections, char *err, size_t errlen);
 /* Stops accepting, waits up to timeout_ms for requests in flight to finish, then closes. */
 void sw_http_stop(sw_http *h, int timeout_ms);
 /* The port actually bound (useful with port 0). */

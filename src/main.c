@@ -22,7 +22,7 @@ static const char *sw_usage =
     "skywatch " SW_VERSION " -- a self-hosted AWS monitoring plane (CloudWatch wire protocols)\n"
     "\n"
     "Usage:\n"
-    "  skywatch serve [--listen ADDR:PORT] [--data DIR] [--config FILE] [--threads N]\n"
+    "  skywatch serve [--listen ADDR:PORT] [--data DIR] [--config FILE] [--max-connections N]\n"
     "  skywatch keys create [--data DIR] [--account ID] [--trusted]\n"
     "  skywatch keys list   [--data DIR]\n"
     "  skywatch keys delete ACCESS_KEY_ID [--data DIR]\n"
@@ -32,12 +32,12 @@ static const char *sw_usage =
     "  --listen ADDR:PORT   IPv4 address and port to listen on (default 127.0.0.1:4590; port 0 = any free port)\n"
     "  --data DIR           data directory: write-ahead log and key file (default ./skywatch-data)\n"
     "  --config FILE        read settings from FILE (format below)\n"
-    "  --threads N          HTTP worker threads, 1-256 (default 8)\n"
+    "  --max-connections N  concurrent client connections, one thread each (default 1024)\n"
     "\n"
     "Config file: one 'key = value' per line, '#' starts a comment. Keys:\n"
     "  listen = 127.0.0.1:4590       same as --listen\n"
     "  data = /var/lib/skywatch      same as --data\n"
-    "  threads = 8                   same as --threads\n"
+    "  max_connections = 1024        same as --max-connections\n"
     "  max_request_bytes = 1048576   largest request body on the wire (413 past it)\n"
     "  max_inflated_bytes = 16777216 largest body after Content-Encoding: gzip\n"
     "  request_log = on              one JSON line per request on stderr (on|off)\n"
@@ -135,10 +135,10 @@ static int sw_serve(sw_config *c) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    sw_http *h = sw_http_start(&srv, c->listen_host, c->listen_port, c->threads, err, sizeof err);
+    sw_http *h = sw_http_start(&srv, c->listen_host, c->listen_port, c->max_connections, err, sizeof err);
     if (!h) { fprintf(stderr, "skywatch: %s\n", err); sw_metrics_close(m); return 1; }
-    sw_log("info", "listening", "\"address\":\"%s:%d\",\"data\":\"%s\",\"threads\":%d", c->listen_host, sw_http_port(h),
-           c->data_dir, c->threads);
+    sw_log("info", "listening", "\"address\":\"%s:%d\",\"data\":\"%s\",\"max_connections\":%d", c->listen_host,
+           sw_http_port(h), c->data_dir, c->max_connections);
     while (!sw_stop_signal) pause();
     sw_log("info", "shutting down", "\"signal\":%d", (int)sw_stop_signal);
     sw_http_stop(h, 30000);
@@ -162,7 +162,7 @@ static int sw_serve_main(int argc, char **argv) {
         const char *flag = argv[i], *key = NULL;
         if (strcmp(flag, "--listen") == 0) key = "listen";
         else if (strcmp(flag, "--data") == 0) key = "data";
-        else if (strcmp(flag, "--threads") == 0) key = "threads";
+        else if (strcmp(flag, "--max-connections") == 0) key = "max_connections";
         else if (strcmp(flag, "--config") == 0) { i++; continue; }
         else if (strcmp(flag, "--help") == 0) { fputs(sw_usage, stdout); return 0; }
         if (!key || i + 1 >= argc) { fprintf(stderr, "skywatch: unknown or incomplete flag %s\n%s", flag, sw_usage); return 2; }

@@ -63,17 +63,15 @@ struct sw_metrics {
 
 /* ---------- identity keys ---------- */
 
-static int sw_dim_cmp(const void *a, const void *b) {
-    return strcmp(((const sw_dim *)a)->name, ((const sw_dim *)b)->name);
-}
-
 /* Builds the canonical key (dimensions sorted by name) into b. */
 static void sw_metric_key(const sw_metric_id *id, sw_buf *b) {
     sw_dim sorted[64];
     size_t n = id->ndims < 64 ? id->ndims : 64;
-    if (n) {
-        memcpy(sorted, id->dims, n * sizeof *sorted);
-        qsort(sorted, n, sizeof *sorted, sw_dim_cmp);
+    /* Insertion sort: at most 30 dimensions, and clients usually send them in the same order. */
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        while (j > 0 && strcmp(sorted[j - 1].name, id->dims[i].name) > 0) { sorted[j] = sorted[j - 1]; j--; }
+        sorted[j] = id->dims[i];
     }
     sw_buf_reset(b);
     const char *parts[4] = {id->account, id->region, id->ns, id->name};

@@ -44,6 +44,7 @@ typedef struct sw_bucket {
     double *values, *weights;  /* raw samples (weight = count), when requested */
     size_t nvalues, cap;
     int exact;                 /* 0 when a statistic set made percentiles unavailable */
+    int sorted;                /* values/weights are in ascending order (set by the statistics code) */
 } sw_bucket;
 
 typedef struct sw_series_result {

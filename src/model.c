@@ -62,7 +62,11 @@ static int sw_shape_load_traits(sw_shape *s, json_t *js) {
     if ((v = json_object_get(js, "enum")) && json_is_array(v)) {
         s->nenums = json_array_size(v);
         s->enums = sw_calloc(s->nenums, sizeof *s->enums);
-        for (size_t i = 0; i < s->nenums; i++) s->enums[i] = json_string_value(json_array_get(v, i));
+        s->enum_lens = sw_calloc(s->nenums, sizeof *s->enum_lens);
+        for (size_t i = 0; i < s->nenums; i++) {
+            s->enums[i] = json_string_value(json_array_get(v, i));
+            s->enum_lens[i] = s->enums[i] ? strlen(s->enums[i]) : 0;
+        }
     }
     if ((v = json_object_get(js, "pattern")) && json_is_string(v)) sw_shape_compile_pattern(s, json_string_value(v));
     if ((v = json_object_get(js, "error")) && json_is_object(v)) {
@@ -92,6 +96,8 @@ static int sw_shape_load_refs(sw_model *m, sw_shape *s, json_t *js) {
         mem->name = mname;
         mem->location_name = sw_jstr(mv, "locationName") ? sw_jstr(mv, "locationName") : mname;
         mem->shape = sw_model_shape_mut(m, sw_jstr(mv, "shape"));
+        mem->name_len = strlen(mem->name);
+        mem->location_len = strlen(mem->location_name);
         if (!mem->shape) return -1;
     }
     json_t *req = json_object_get(js, "required");
@@ -157,6 +163,7 @@ void sw_model_free(sw_model *m) {
         sw_free(m->shapes[i].members);
         sw_free(m->shapes[i].required);
         sw_free(m->shapes[i].enums);
+        sw_free(m->shapes[i].enum_lens);
         if (m->shapes[i].regex) { regfree(m->shapes[i].regex); sw_free(m->shapes[i].regex); }
     }
     sw_free(m->shapes);
@@ -184,32 +191,46 @@ const sw_shape_member *sw_shape_find_member(const sw_shape *s, const char *name,
 
 /* ---------- coercion ---------- */
 
+/* The validation path is kept as a stack of segments and rendered only when an error needs it, so a
+ * valid request pays nothing for it. */
+typedef struct sw_seg { const char *name; size_t index; } sw_seg; /* name NULL: list item `index` */
+
 typedef struct sw_coerce {
     sw_arena *a;
     sw_wire wire;
     sw_error *err;
+    sw_seg segs[72];
+    int nsegs;
     char path[512]; /* AWS's validation path: 'metricData.1.member.value' */
-    size_t plen;
     int depth;
 } sw_coerce;
 
-static size_t sw_path_push(sw_coerce *c, const char *seg, int lower_first) {
-    size_t saved = c->plen, n = strlen(seg);
-    if (c->plen + n + 2 >= sizeof c->path) return saved;
-    if (c->plen) c->path[c->plen++] = '.';
-    memcpy(c->path + c->plen, seg, n);
-    if (lower_first) c->path[c->plen] = (char)tolower((unsigned char)seg[0]);
-    c->plen += n;
-    c->path[c->plen] = '\0';
-    return saved;
+static void sw_path_push(sw_coerce *c, const char *name, size_t index) {
+    if (c->nsegs < (int)(sizeof c->segs / sizeof c->segs[0])) c->segs[c->nsegs] = (sw_seg){name, index};
+    c->nsegs++;
 }
 
-static void sw_path_pop(sw_coerce *c, size_t saved) { c->plen = saved; c->path[saved] = '\0'; }
+static void sw_path_pop(sw_coerce *c) { c->nsegs--; }
+
+/* Renders the path as AWS writes it: member names with a lowercase first letter, list items as "N.member". */
+static const char *sw_path(sw_coerce *c) {
+    size_t off = 0;
+    int n = c->nsegs < 72 ? c->nsegs : 72;
+    c->path[0] = '\0';
+    for (int i = 0; i < n && off < sizeof c->path - 1; i++) {
+        const sw_seg *g = &c->segs[i];
+        int w = g->name ? snprintf(c->path + off, sizeof c->path - off, "%s%c%s", off ? "." : "", (char)tolower((unsigned char)g->name[0]), g->name[0] ? g->name + 1 : "")
+                        : snprintf(c->path + off, sizeof c->path - off, "%s%zu.member", off ? "." : "", g->index);
+        if (w < 0) break;
+        off += (size_t)w;
+    }
+    return c->path;
+}
 
 static int sw_type_error(sw_coerce *c, const char *what) {
     if (c->wire == SW_WIRE_QUERY)
-        return sw_error_set(c->err, 400, "InvalidParameterValue", "Value at '%s' is not a valid %s.", c->path, what);
-    return sw_error_set(c->err, 400, "SerializationException", "Expected %s at '%s'.", what, c->path);
+        return sw_error_set(c->err, 400, "InvalidParameterValue", "Value at '%s' is not a valid %s.", sw_path(c), what);
+    return sw_error_set(c->err, 400, "SerializationException", "Expected %s at '%s'.", what, sw_path(c));
 }
 
 static int sw_constraint_error(sw_coerce *c, const sw_value *v, const char *constraint) {
@@ -219,7 +240,7 @@ static int sw_constraint_error(sw_coerce *c, const sw_value *v, const char *cons
     else if (v && v->type == SW_V_DOUBLE) snprintf(shown, sizeof shown, "%g", v->u.d);
     return sw_error_set(c->err, 400, "ValidationError",
                         "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", shown,
-                        c->path, constraint);
+                        sw_path(c), constraint);
 }
 
 static size_t sw_utf8_chars(const char *s, size_t n) {
@@ -279,21 +300,28 @@ static int sw_query_indexed(sw_coerce *c, sw_value *v, const char *wrapper, sw_v
     return 0;
 }
 
-static int sw_coerce_structure(sw_coerce *c, const sw_shape *s, sw_value *v) {
-    if (v->type != SW_V_MAP) return sw_type_error(c, "structure");
+/* Finds the shape member a wire key names (query uses locationName); lengths are compared first. */
+static const sw_shape_member *sw_member_for_key(const sw_shape *s, const sw_member *kv, sw_wire wire) {
     for (size_t i = 0; i < s->nmembers; i++) {
         const sw_shape_member *m = &s->members[i];
-        const char *wire_name = c->wire == SW_WIRE_QUERY ? m->location_name : m->name;
-        for (size_t j = 0; j < v->u.map.n; j++) {
-            sw_member *mv = &v->u.map.items[j];
-            if (strcmp(mv->key, wire_name) != 0) continue;
-            if (mv->val->type == SW_V_NULL) continue; /* JSON null = absent */
-            if (mv->key != m->name) mv->key = m->name, mv->klen = strlen(m->name);
-            size_t saved = sw_path_push(c, m->name, 1);
-            int rc = sw_coerce_value(c, m->shape, mv->val);
-            sw_path_pop(c, saved);
-            if (rc) return rc;
-        }
+        const char *name = wire == SW_WIRE_QUERY ? m->location_name : m->name;
+        size_t len = wire == SW_WIRE_QUERY ? m->location_len : m->name_len;
+        if (len == kv->klen && name[0] == kv->key[0] && memcmp(name, kv->key, len) == 0) return m;
+    }
+    return NULL;
+}
+
+static int sw_coerce_structure(sw_coerce *c, const sw_shape *s, sw_value *v) {
+    if (v->type != SW_V_MAP) return sw_type_error(c, "structure");
+    for (size_t j = 0; j < v->u.map.n; j++) {
+        sw_member *mv = &v->u.map.items[j];
+        const sw_shape_member *m = sw_member_for_key(s, mv, c->wire);
+        if (!m || mv->val->type == SW_V_NULL) continue; /* unknown members are ignored; JSON null = absent */
+        if (mv->key != m->name) mv->key = m->name, mv->klen = m->name_len;
+        sw_path_push(c, m->name, 0);
+        int rc = sw_coerce_value(c, m->shape, mv->val);
+        sw_path_pop(c);
+        if (rc) return rc;
     }
     for (size_t i = 0; i < s->nrequired; i++) {
         sw_value *mv = sw_v_get(v, s->required[i]);
@@ -301,11 +329,11 @@ static int sw_coerce_structure(sw_coerce *c, const sw_shape *s, sw_value *v) {
         if (c->depth == 1)
             return sw_error_set_typed(c->err, 400, "MissingParameter", "MissingRequiredParameterException",
                                       "The parameter %s is required.", s->required[i]);
-        size_t saved = sw_path_push(c, s->required[i], 1);
+        sw_path_push(c, s->required[i], 0);
         sw_error_set(c->err, 400, "ValidationError",
                      "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null",
-                     c->path);
-        sw_path_pop(c, saved);
+                     sw_path(c));
+        sw_path_pop(c);
         return -1;
     }
     return 0;
@@ -320,11 +348,9 @@ static int sw_coerce_list(sw_coerce *c, const sw_shape *s, sw_value *v) {
     if (v->type != SW_V_LIST) return sw_type_error(c, "list");
     if (sw_check_length(c, s, v, v->u.list.n)) return -1;
     for (size_t i = 0; i < v->u.list.n; i++) {
-        char seg[32];
-        snprintf(seg, sizeof seg, "%zu.member", i + 1);
-        size_t saved = sw_path_push(c, seg, 0);
+        sw_path_push(c, NULL, i + 1);
         int rc = sw_coerce_value(c, s->member, v->u.list.items[i]);
-        sw_path_pop(c, saved);
+        sw_path_pop(c);
         if (rc) return rc;
     }
     return 0;
@@ -344,9 +370,9 @@ static int sw_coerce_map(sw_coerce *c, const sw_shape *s, sw_value *v) {
     if (v->type != SW_V_MAP) return sw_type_error(c, "map");
     if (sw_check_length(c, s, v, v->u.map.n)) return -1;
     for (size_t i = 0; i < v->u.map.n; i++) {
-        size_t saved = sw_path_push(c, v->u.map.items[i].key, 0);
+        sw_path_push(c, v->u.map.items[i].key, 0);
         int rc = sw_coerce_value(c, s->value, v->u.map.items[i].val);
-        sw_path_pop(c, saved);
+        sw_path_pop(c);
         if (rc) return rc;
     }
     return 0;
@@ -354,16 +380,16 @@ static int sw_coerce_map(sw_coerce *c, const sw_shape *s, sw_value *v) {
 
 static int sw_coerce_string(sw_coerce *c, const sw_shape *s, sw_value *v) {
     if (v->type != SW_V_STRING) return sw_type_error(c, "string");
-    if (strlen(v->u.str.s) != v->u.str.len) return sw_constraint_error(c, v, "Member must not contain the NUL character");
-    if (sw_check_length(c, s, v, sw_utf8_chars(v->u.str.s, v->u.str.len))) return -1;
-    if (s->regex && (strlen(v->u.str.s) != v->u.str.len || regexec(s->regex, v->u.str.s, 0, NULL, 0) != 0)) {
+    if (memchr(v->u.str.s, '\0', v->u.str.len)) return sw_constraint_error(c, v, "Member must not contain the NUL character");
+    if ((s->has_min || s->has_max) && sw_check_length(c, s, v, sw_utf8_chars(v->u.str.s, v->u.str.len))) return -1;
+    if (s->regex && regexec(s->regex, v->u.str.s, 0, NULL, 0) != 0) {
         char msg[600];
         snprintf(msg, sizeof msg, "Member must satisfy regular expression pattern: %.500s", s->pattern);
         return sw_constraint_error(c, v, msg);
     }
     if (!s->nenums) return 0;
     for (size_t i = 0; i < s->nenums; i++)
-        if (strcmp(s->enums[i], v->u.str.s) == 0) return 0;
+        if (s->enum_lens[i] == v->u.str.len && memcmp(s->enums[i], v->u.str.s, v->u.str.len) == 0) return 0;
     char msg[900];
     size_t off = (size_t)snprintf(msg, sizeof msg, "Member must satisfy enum value set: [");
     for (size_t i = 0; i < s->nenums && off < sizeof msg - 64; i++)

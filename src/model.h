@@ -14,6 +14,7 @@ typedef enum {
 typedef struct sw_shape sw_shape;
 typedef struct sw_shape_member {
     const char *name;
+    size_t name_len, location_len;
     const char *location_name; /* query/XML name; equals name unless the model says otherwise */
     sw_shape *shape;
 } sw_shape_member;
@@ -30,6 +31,7 @@ struct sw_shape {
     int has_min, has_max;
     double min, max;           /* length for strings/lists/maps, range for numbers */
     const char **enums;
+    size_t *enum_lens;
     size_t nenums;
     const char *pattern;       /* the model's regular expression, or NULL */
     void *regex;               /* compiled regex_t (whole-string match), NULL if absent or not POSIX-expressible */

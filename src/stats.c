@@ -42,19 +42,38 @@ static int sw_wv_cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-double sw_percentile(double *values, double *weights, size_t n, double p) {
+static int sw_double_cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts values (and their weights with them) ascending; unit weights, the common case, sort alone. */
+static void sw_sort_weighted(double *values, double *weights, size_t n) {
+    int unit = 1;
+    for (size_t i = 0; i < n && unit; i++) unit = weights[i] == 1;
+    if (unit) { qsort(values, n, sizeof *values, sw_double_cmp); return; }
     sw_wv *pairs = sw_malloc(n * sizeof *pairs);
-    double total = 0;
-    for (size_t i = 0; i < n; i++) { pairs[i].v = values[i]; pairs[i].w = weights[i]; total += weights[i]; }
+    for (size_t i = 0; i < n; i++) pairs[i] = (sw_wv){values[i], weights[i]};
     qsort(pairs, n, sizeof *pairs, sw_wv_cmp);
-    double rank = p / 100.0 * total, cum = 0, result = pairs[n - 1].v;
-    for (size_t i = 0; i < n; i++) {
-        cum += pairs[i].w;
-        if (cum >= rank && cum > 0) { result = pairs[i].v; break; }
-    }
     for (size_t i = 0; i < n; i++) { values[i] = pairs[i].v; weights[i] = pairs[i].w; }
     sw_free(pairs);
-    return result;
+}
+
+/* Nearest rank over values already sorted ascending. */
+static double sw_percentile_sorted(const double *values, const double *weights, size_t n, double p) {
+    double total = 0, cum = 0;
+    for (size_t i = 0; i < n; i++) total += weights[i];
+    double rank = p / 100.0 * total;
+    for (size_t i = 0; i < n; i++) {
+        cum += weights[i];
+        if (cum >= rank && cum > 0) return values[i];
+    }
+    return values[n - 1];
+}
+
+double sw_percentile(double *values, double *weights, size_t n, double p) {
+    sw_sort_weighted(values, weights, n);
+    return sw_percentile_sorted(values, weights, n, p);
 }
 
 int sw_stat_compute(const sw_stat *st, sw_bucket *b, double *out) {
@@ -66,7 +85,8 @@ int sw_stat_compute(const sw_stat *st, sw_bucket *b, double *out) {
     case SW_STAT_MAXIMUM: *out = b->max; return 0;
     case SW_STAT_PERCENTILE:
         if (!b->exact || b->nvalues == 0) return -1;
-        *out = sw_percentile(b->values, b->weights, b->nvalues, st->p);
+        if (!b->sorted) { sw_sort_weighted(b->values, b->weights, b->nvalues); b->sorted = 1; }
+        *out = sw_percentile_sorted(b->values, b->weights, b->nvalues, st->p);
         return 0;
     }
     return -1;

@@ -1,7 +1,8 @@
-/* wal.c -- append-only log file "SWWAL001" + records [u32 len][u32 crc32(len,payload)][payload], little-endian. */
+/* wal.c -- append-only log file "SWWAL001" + records [u32 len][u32 crc32c(len,payload)][payload], little-endian. */
 #include "wal.h"
 #include "alloc.h"
 #include "buf.h"
+#include "crc32c.h"
 #include "log.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define SW_WAL_MAGIC "SWWAL001"
 #define SW_WAL_MAX_RECORD (64u << 20)
@@ -33,8 +33,7 @@ static uint32_t sw_le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[
 static void sw_put_le32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
 
 static uint32_t sw_wal_crc(const uint8_t *lenbytes, const uint8_t *payload, size_t len) {
-    uLong crc = crc32(0L, lenbytes, 4);
-    return (uint32_t)crc32_z(crc, payload, len);
+    return sw_crc32c(sw_crc32c(0, lenbytes, 4), payload, len);
 }
 
 /* Replays records from the mapped file; returns the offset of the first byte after the last intact record. */

@@ -2,6 +2,7 @@
  * config parsing, gzip limits and the write-ahead log. */
 #include "test.h"
 #include "config.h"
+#include "crc32c.h"
 #include "form.h"
 #include "gzip.h"
 #include "json.h"
@@ -136,19 +137,19 @@ static void test_config_keys_and_errors(void) {
     sw_config c;
     char err[256];
     sw_config_defaults(&c);
-    const char *ok = "# comment\nlisten = 0.0.0.0:9000\n  threads=4  # inline\nrequest_log = off\n\n";
+    const char *ok = "# comment\nlisten = 0.0.0.0:9000\n  max_connections=4  # inline\nrequest_log = off\n\n";
     T_EQ_INT(sw_config_parse(&c, ok, strlen(ok), err, sizeof err), 0);
     T_EQ_STR(c.listen_host, "0.0.0.0");
     T_EQ_INT(c.listen_port, 9000);
-    T_EQ_INT(c.threads, 4);
+    T_EQ_INT(c.max_connections, 4);
     T_EQ_INT(c.request_log, 0);
     T_EQ_INT(sw_config_parse(&c, "bogus = 1", 9, err, sizeof err), -1);
     T_EQ_STR(err, "line 1: unknown key 'bogus'");
-    T_EQ_INT(sw_config_parse(&c, "\nthreads = 0", 12, err, sizeof err), -1);
+    T_EQ_INT(sw_config_parse(&c, "\nmax_connections = 0", 20, err, sizeof err), -1);
     T_ASSERT(strncmp(err, "line 2:", 7) == 0);
     T_EQ_INT(sw_config_parse(&c, "listen = 1.2.3.4:70000", 22, err, sizeof err), -1);
     T_EQ_INT(sw_config_parse(&c, "novalue", 7, err, sizeof err), -1);
-    T_EQ_INT(sw_config_parse(&c, "threads = 4\0x", 13, err, sizeof err), -1);
+    T_EQ_INT(sw_config_parse(&c, "max_connections = 4\0x", 21, err, sizeof err), -1);
 }
 
 static void gz(const char *in, size_t n, sw_buf *out) {
@@ -218,7 +219,18 @@ static void test_wal_replay_and_torn_tail(void) {
     rmdir(dir);
 }
 
+static void test_crc32c_known_values(void) {
+    /* RFC 3720 B.4 test vectors; the hardware and table paths must agree. */
+    unsigned char zeros[32] = {0}, ones[32];
+    memset(ones, 0xFF, sizeof ones);
+    T_EQ_INT(sw_crc32c(0, zeros, 32), 0x8A9136AA);
+    T_EQ_INT(sw_crc32c(0, ones, 32), 0x62A8AB43);
+    T_EQ_INT(sw_crc32c(0, "123456789", 9), 0xE3069283);
+    T_EQ_INT(sw_crc32c(sw_crc32c(0, "1234", 4), "56789", 5), 0xE3069283);
+}
+
 sw_test_case sw_tests[] = {
+    {"crc32c_known_values", test_crc32c_known_values},
     {"form_nested_paths", test_form_nested_paths},
     {"coerce_query_lists_and_types", test_coerce_query_lists_and_types},
     {"coerce_errors_are_aws_shaped", test_coerce_errors_are_aws_shaped},
