@@ -11,7 +11,7 @@ struct sw_arena_block {
 
 void sw_arena_init(sw_arena *a, size_t limit) { a->head = NULL; a->used_total = 0; a->limit = limit; }
 
-void *sw_arena_alloc(sw_arena *a, size_t n) {
+void *sw_arena_alloc_raw(sw_arena *a, size_t n) {
     n = (n + 15) & ~(size_t)15;
     if (n == 0) n = 16;
     if (a->limit && a->used_total + n > a->limit) return NULL;
@@ -30,12 +30,17 @@ void *sw_arena_alloc(sw_arena *a, size_t n) {
     void *p = b->data + b->used;
     b->used += n;
     a->used_total += n;
-    memset(p, 0, n);
+    return p;
+}
+
+void *sw_arena_alloc(sw_arena *a, size_t n) {
+    void *p = sw_arena_alloc_raw(a, n);
+    if (p) memset(p, 0, n);
     return p;
 }
 
 char *sw_arena_strndup(sw_arena *a, const char *s, size_t n) {
-    char *d = sw_arena_alloc(a, n + 1);
+    char *d = sw_arena_alloc_raw(a, n + 1);
     if (!d) return NULL;
     memcpy(d, s, n);
     d[n] = '\0';

@@ -211,7 +211,7 @@ static int sw_cbor_chunked(sw_cbor_dec *d, const sw_cbor_head *h, char **out, si
         total += (size_t)c.arg;
     }
     const uint8_t *after = d->p + 1;
-    char *s = sw_arena_alloc(d->a, total + 1);
+    char *s = sw_arena_alloc_raw(d->a, total + 1);
     if (!s) { sw_cbor_too_large(d); return -1; }
     size_t at = 0;
     for (d->p = first; *d->p != SW_CBOR_BREAK; d->p += c.arg, at += (size_t)c.arg) {
@@ -220,6 +220,7 @@ static int sw_cbor_chunked(sw_cbor_dec *d, const sw_cbor_head *h, char **out, si
         (void)rc;
         memcpy(s + at, d->p, (size_t)c.arg);
     }
+    s[total] = '\0';
     d->p = after;
     *out = s;
     *len = total;

@@ -5,6 +5,7 @@
 #include "service.h"
 #include "stats.h"
 #include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,30 @@ static int sw_value_ok(double v) { return isfinite(v) && fabs(v) <= sw_value_lim
 /* ---------- PutMetricData ---------- */
 
 typedef struct sw_put { sw_datum *d; size_t n, cap; } sw_put;
+
+/* The members of one MetricDatum, read in one pass over the coerced map (no per-name lookups). */
+typedef struct sw_datum_in {
+    const sw_value *dims, *ts, *value, *values, *counts, *set, *res, *unit, *name;
+} sw_datum_in;
+
+static void sw_datum_fields(const sw_value *datum, sw_datum_in *f) {
+    static const struct { const char *name; size_t len; size_t off; } fields[] = {
+        {"MetricName", 10, offsetof(sw_datum_in, name)}, {"Dimensions", 10, offsetof(sw_datum_in, dims)},
+        {"Timestamp", 9, offsetof(sw_datum_in, ts)}, {"Value", 5, offsetof(sw_datum_in, value)},
+        {"Values", 6, offsetof(sw_datum_in, values)}, {"Counts", 6, offsetof(sw_datum_in, counts)},
+        {"StatisticValues", 15, offsetof(sw_datum_in, set)}, {"StorageResolution", 17, offsetof(sw_datum_in, res)},
+        {"Unit", 4, offsetof(sw_datum_in, unit)}};
+    memset(f, 0, sizeof *f);
+    for (size_t i = 0; i < datum->u.map.n; i++) {
+        const sw_member *m = &datum->u.map.items[i];
+        if (m->val->type == SW_V_NULL) continue;
+        for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
+            if (fields[k].len == m->klen && memcmp(fields[k].name, m->key, m->klen) == 0) {
+                *(const sw_value **)((char *)f + fields[k].off) = m->val;
+                break;
+            }
+    }
+}
 
 static int sw_put_push(sw_ctx *ctx, sw_put *p, const sw_datum *d, sw_error *err) {
     if (p->n == p->cap) {
@@ -58,17 +83,16 @@ static int sw_datum_dims(sw_ctx *ctx, const sw_value *dims, size_t idx, sw_datum
     return 0;
 }
 
-static int sw_datum_time(sw_ctx *ctx, const sw_value *datum, size_t idx, sw_datum *d, sw_error *err) {
+static int sw_datum_time(sw_ctx *ctx, const sw_datum_in *f, size_t idx, sw_datum *d, sw_error *err) {
     int64_t now = ctx->now_ms / 1000;
-    sw_value *ts = sw_v_get(datum, "Timestamp");
-    double t = ts ? ts->u.d : (double)now;
+    double t = f->ts ? f->ts->u.d : (double)now;
     /* PutMetricData: "Data points with time stamps from 24 hours ago or longer can take at least 48 hours
      * to become available"; data older than two weeks or more than two hours in the future is rejected. */
     if (t < (double)(now - SW_TWO_WEEKS))
         return SW_ERR_INVALID_PARAMETER(err, "The parameter MetricData.member.%zu.Timestamp must specify a time no more than two weeks in the past.", idx);
     if (t > (double)(now + SW_TWO_HOURS))
         return SW_ERR_INVALID_PARAMETER(err, "The parameter MetricData.member.%zu.Timestamp must specify a time no more than two hours in the future.", idx);
-    int64_t res = sw_v_get_int(datum, "StorageResolution", 60);
+    int64_t res = f->res ? f->res->u.i : 60;
     if (res != 1 && res != 60)
         return SW_ERR_INVALID_PARAMETER(err, "The value %lld for parameter MetricData.member.%zu.StorageResolution is invalid. Valid values are 1 and 60.",
                                         (long long)res, idx);
@@ -77,9 +101,8 @@ static int sw_datum_time(sw_ctx *ctx, const sw_value *datum, size_t idx, sw_datu
     return 0;
 }
 
-static int sw_datum_values(sw_ctx *ctx, sw_put *p, const sw_value *datum, size_t idx, sw_datum *d, sw_error *err) {
-    sw_value *value = sw_v_get(datum, "Value"), *values = sw_v_get(datum, "Values");
-    sw_value *counts = sw_v_get(datum, "Counts"), *set = sw_v_get(datum, "StatisticValues");
+static int sw_datum_values(sw_ctx *ctx, sw_put *p, const sw_datum_in *f, size_t idx, sw_datum *d, sw_error *err) {
+    const sw_value *value = f->value, *values = f->values, *counts = f->counts, *set = f->set;
     if (value && set)
         return SW_ERR_INVALID_COMBINATION(err, "The parameters MetricData.member.%zu.Value and MetricData.member.%zu.StatisticValues are mutually exclusive and you have specified both.", idx, idx);
     if (value && values)
@@ -140,15 +163,16 @@ static int sw_put_metric_data(sw_ctx *ctx, const sw_value *in, sw_value **out, s
         return SW_ERR_INVALID_PARAMETER(err, "The collection MetricData must not have a size greater than %d.", SW_MAX_DATUMS);
     sw_put p = {0};
     for (size_t i = 0; i < data->u.list.n; i++) {
-        const sw_value *datum = data->u.list.items[i];
+        sw_datum_in f;
+        sw_datum_fields(data->u.list.items[i], &f);
         sw_datum d = {0};
         d.id.account = ctx->account;
         d.id.region = ctx->region;
         d.id.ns = ns;
-        d.id.name = sw_v_get_str(datum, "MetricName", "");
-        d.unit = sw_v_get_str(datum, "Unit", "None");
-        if (sw_datum_dims(ctx, sw_v_get(datum, "Dimensions"), i + 1, &d, err) ||
-            sw_datum_time(ctx, datum, i + 1, &d, err) || sw_datum_values(ctx, &p, datum, i + 1, &d, err))
+        d.id.name = f.name ? f.name->u.str.s : "";
+        d.unit = f.unit ? f.unit->u.str.s : "None";
+        if (sw_datum_dims(ctx, f.dims, i + 1, &d, err) || sw_datum_time(ctx, &f, i + 1, &d, err) ||
+            sw_datum_values(ctx, &p, &f, i + 1, &d, err))
             return -1;
     }
     if (sw_metrics_put(ctx->metrics, p.d, p.n))

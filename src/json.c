@@ -176,10 +176,12 @@ static long sw_json_unescape(sw_json_parser *j, const char *s, const char *close
 static char *sw_json_copy_string(sw_json_parser *j, const char *close, int esc, size_t head, size_t *len) {
     const char *s = j->p + 1;
     size_t raw = (size_t)(close - s);
-    char *block = sw_arena_alloc(j->a, head + raw + 1);
+    char *block = sw_arena_alloc_raw(j->a, head + raw + 1);
     if (!block) { sw_json_too_large(j); return NULL; }
+    memset(block, 0, head);
     if (!esc) {
         memcpy(block + head, s, raw);
+        block[head + raw] = '\0';
         *len = raw;
     } else {
         long n = sw_json_unescape(j, s, close, block + head);

@@ -1,0 +1,62 @@
+/* fuzz_filter.c -- libFuzzer target: the first line is a filter pattern, the rest an event; compile, match,
+ * extract, list fields and required terms, checking that every required term is in a matching event. */
+#include "filter.h"
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void fuzz_field(void *ud, const char *name, size_t nlen, const char *value, size_t vlen) {
+    size_t *total = ud;
+    if (nlen < 2 || name[0] != '$') abort();
+    *total += vlen + (value ? 0 : 1);
+}
+
+/* Extracts with the selector written right after the first '$' of the pattern, and a few fixed ones. */
+static void fuzz_extract(const sw_filter *f, const char *pat, size_t plen, const char *ev, size_t elen) {
+    static const char *fixed[] = {"$.a", "$.a.b[0]", "$1", "$3", "$status", "$", "$.", "$0", "$99999999999"};
+    sw_buf b;
+    sw_buf_init(&b);
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        size_t before = b.len;
+        if (sw_filter_extract(f, ev, elen, fixed[i], &b) != 0 && b.len != before) abort();
+    }
+    const char *d = memchr(pat, '$', plen);
+    if (d) {
+        char sel[64];
+        size_t k = 0;
+        while (d + k < pat + plen && k < sizeof sel - 1 && d[k] && !strchr(" =!<>&|,)]}", d[k])) { sel[k] = d[k]; k++; }
+        sel[k] = '\0';
+        sw_filter_extract(f, ev, elen, sel, &b);
+    }
+    sw_buf_free(&b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    const char *in = (const char *)data;
+    const char *nl = memchr(in, '\n', size);
+    size_t plen = nl ? (size_t)(nl - in) : size;
+    const char *ev = nl ? nl + 1 : in + size;
+    size_t elen = size - plen - (nl ? 1 : 0);
+    char err[256];
+    sw_filter *f = sw_filter_compile(in, plen, err, sizeof err);
+    if (!f) {
+        if (!err[0]) abort(); /* every refusal says why */
+        return 0;
+    }
+    int m = sw_filter_match(f, ev, elen);
+    if (m != 0 && m != 1) abort();
+    if (sw_filter_match(f, ev, elen) != m) abort();
+    const char *terms[16];
+    size_t lens[16];
+    size_t nt = sw_filter_required_terms(f, terms, lens, 16);
+    for (size_t i = 0; m && i < nt; i++)
+        if (!memmem(ev, elen, terms[i], lens[i])) abort();
+    fuzz_extract(f, in, plen, ev, elen);
+    size_t total = 0;
+    int nf = sw_filter_fields(f, ev, elen, fuzz_field, &total);
+    if (sw_filter_get_kind(f) == SW_FILTER_DELIMITED && (nf >= 0) != m) abort();
+    if (sw_filter_get_kind(f) != SW_FILTER_DELIMITED && nf != -1) abort();
+    sw_filter_free(f);
+    return 0;
+}
