@@ -22,7 +22,7 @@ all: $(B)/skywatch
 $(B)/obj/%.o: src/%.c $(HEADERS) | $(B)/obj
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/obj/model_blob.o: models/cloudwatch.json src/model_blob.S | $(B)/obj
+$(B)/obj/model_blob.o: $(wildcard models/*.json) src/model_blob.S | $(B)/obj
 	$(CC) -c src/model_blob.S -o $@
 
 $(B)/obj $(B)/fuzz:

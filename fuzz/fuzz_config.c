@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rc != 0 && (rc != -1 || err[0] == '\0')) abort();
     if (strnlen(c.listen_host, sizeof c.listen_host) == sizeof c.listen_host) abort();
     if (strnlen(c.data_dir, sizeof c.data_dir) == sizeof c.data_dir) abort();
-    if (c.listen_port < 0 || c.listen_port > 65535 || c.threads < 1 || c.threads > 256) abort();
+    if (c.listen_port < 0 || c.listen_port > 65535 || c.max_connections < 1 || c.max_connections > 65536) abort();
     if (rc == 0 && (c.data_dir[0] == '\0' || c.max_request_bytes < 1024 || c.max_inflated_bytes < 1024)) abort();
     sw_free(text);
     return 0;

@@ -539,23 +539,16 @@ static const sw_handler sw_cloudwatch_handlers[] = {
     {"PutMetricData", sw_put_metric_data},
 };
 
-sw_handler_fn sw_service_handler(const sw_service *svc, const char *op) {
-    for (size_t i = 0; i < svc->nhandlers; i++)
-        if (strcmp(svc->handlers[i].op, op) == 0) return svc->handlers[i].fn;
-    return NULL;
-}
+static sw_service sw_cloudwatch = {
+    .signing_name = "monitoring",
+    .handlers = sw_cloudwatch_handlers,
+    .nhandlers = sizeof sw_cloudwatch_handlers / sizeof sw_cloudwatch_handlers[0],
+    .query_compatible = 1,
+    .cbor = 1,
+    .shape_namespace = "com.amazonaws.cloudwatch",
+};
 
-static sw_service sw_cloudwatch;
-
-static void sw_cloudwatch_init(void) {
-    char err[256];
-    sw_model *m = sw_model_load(sw_model_cloudwatch, (size_t)(sw_model_cloudwatch_end - sw_model_cloudwatch), err, sizeof err);
-    if (!m) { sw_log("fatal", "embedded CloudWatch model is invalid", "\"error\":\"%s\"", err); abort(); }
-    sw_cloudwatch.signing_name = "monitoring";
-    sw_cloudwatch.model = m;
-    sw_cloudwatch.handlers = sw_cloudwatch_handlers;
-    sw_cloudwatch.nhandlers = sizeof sw_cloudwatch_handlers / sizeof sw_cloudwatch_handlers[0];
-}
+static void sw_cloudwatch_init(void) { sw_service_init(&sw_cloudwatch, sw_model_cloudwatch, sw_model_cloudwatch_end); }
 
 const sw_service *sw_cloudwatch_service(void) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;

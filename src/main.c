@@ -119,7 +119,7 @@ static int sw_serve(sw_config *c) {
     sw_keys_path(c->data_dir, path, sizeof path);
     sw_keystore *ks = sw_keys_open(path);
     if (sw_serve_keys(ks, c)) return 1;
-    sw_cloudwatch_service(); /* parse the embedded model before the first request */
+    sw_services(); /* parse the embedded models before the first request */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     sw_metrics *m = sw_metrics_open(c->data_dir, err, sizeof err);
@@ -130,7 +130,7 @@ static int sw_serve(sw_config *c) {
     sw_log("info", "metrics recovered", "\"metrics\":%llu,\"samples\":%llu,\"wal_bytes\":%llu,\"records\":%llu,\"ms\":%.1f",
            (unsigned long long)st.metrics, (unsigned long long)st.samples, (unsigned long long)st.wal_bytes,
            (unsigned long long)st.replayed_records, (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
-    sw_server srv = {m, ks, c->max_request_bytes, c->max_inflated_bytes, c->request_log};
+    sw_server srv = {m, NULL, ks, c->max_request_bytes, c->max_inflated_bytes, c->request_log};
     struct sigaction sa = {.sa_handler = sw_on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);

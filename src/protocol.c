@@ -67,13 +67,21 @@ static const char *sw_xml_ns(const sw_call *c) {
     return c->svc && c->svc->model->xml_namespace ? c->svc->model->xml_namespace : "http://monitoring.amazonaws.com/doc/2010-08-01/";
 }
 
+/* AWS JSON 1.0 or 1.1, as the service's model says. */
+static const char *sw_json_content_type(const sw_call *c) {
+    return c->svc && c->svc->model->json_version && strcmp(c->svc->model->json_version, "1.1") == 0
+               ? "application/x-amz-json-1.1"
+               : "application/x-amz-json-1.0";
+}
+
 static void sw_encode_error(sw_call *c) {
     sw_http_response *r = c->resp;
     sw_error *e = &c->err;
     const char *type = e->type_name ? e->type_name : e->code;
     r->status = e->status;
     sw_buf_reset(&r->body);
-    snprintf(r->query_error, sizeof r->query_error, "%s;%s", e->code, e->sender ? "Sender" : "Receiver");
+    if (!c->svc || c->svc->query_compatible)
+        snprintf(r->query_error, sizeof r->query_error, "%s;%s", e->code, e->sender ? "Sender" : "Receiver");
     /* InternalServiceFault and ConflictException name their member "Message"; every other CloudWatch error "message". */
     const char *msgkey = type && (strcmp(type, "InternalServiceFault") == 0 || strcmp(type, "ConflictException") == 0) ? "Message" : "message";
     if (c->proto == SW_PROTO_QUERY) {
@@ -85,7 +93,7 @@ static void sw_encode_error(sw_call *c) {
         sw_xml_escape(&r->body, e->message, strlen(e->message));
         sw_buf_printf(&r->body, "</Message></Error><RequestId>%s</RequestId></ErrorResponse>", r->request_id);
     } else if (c->proto == SW_PROTO_JSON) {
-        r->content_type = "application/x-amz-json-1.0";
+        r->content_type = sw_json_content_type(c);
         sw_buf_puts(&r->body, "{\"__type\":");
         sw_json_put_string(&r->body, type, strlen(type));
         sw_buf_printf(&r->body, ",\"%s\":", msgkey);
@@ -95,7 +103,7 @@ static void sw_encode_error(sw_call *c) {
         sw_arena a;
         sw_arena_init(&a, 0);
         char full[160];
-        snprintf(full, sizeof full, "com.amazonaws.cloudwatch#%s", type);
+        snprintf(full, sizeof full, "%s#%s", c->svc && c->svc->shape_namespace ? c->svc->shape_namespace : "com.amazonaws.cloudwatch", type);
         sw_value *m = sw_v_map(&a);
         sw_v_map_putc(&a, m, "__type", sw_v_cstr(&a, full));
         sw_v_map_putc(&a, m, msgkey, sw_v_cstr(&a, e->message));
@@ -121,7 +129,7 @@ static void sw_encode_output(sw_call *c, const sw_operation *op, const sw_value 
         sw_buf_printf(&r->body, "<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>",
                       r->request_id, op->name);
     } else if (c->proto == SW_PROTO_JSON) {
-        r->content_type = "application/x-amz-json-1.0";
+        r->content_type = sw_json_content_type(c);
         if (out) sw_json_encode(&r->body, out);
         else sw_buf_puts(&r->body, "{}");
     } else {
@@ -153,14 +161,17 @@ static int sw_cbor_route(sw_call *c) {
     }
     if (n < 4 || segl[0] != 7 || memcmp(seg[0], "service", 7) || segl[2] != 9 || memcmp(seg[2], "operation", 9))
         return sw_error_set(&c->err, 404, "UnknownOperationException", "Expected a path ending in /service/<ServiceName>/operation/<OperationName>.");
-    const sw_service *cw = sw_cloudwatch_service();
-    const char *svcname = cw->model->target_prefix;
-    int ok = (segl[1] == strlen(svcname) && memcmp(seg[1], svcname, segl[1]) == 0) ||
-             (segl[1] == strlen(svcname) + 24 && memcmp(seg[1], "com.amazonaws.cloudwatch", 24) == 0 && seg[1][24] == '.' &&
-              memcmp(seg[1] + 25, svcname, segl[1] - 25) == 0);
-    if (!ok) return sw_error_set(&c->err, 404, "UnknownOperationException", "Unknown service %.*s.", (int)(segl[1] > 64 ? 64 : segl[1]), seg[1]);
+    for (const sw_service *const *sv = sw_services(); *sv && !c->svc; sv++) {
+        const char *name = (*sv)->model->target_prefix, *ns = (*sv)->shape_namespace;
+        size_t nl = strlen(name), nsl = ns ? strlen(ns) : 0;
+        /* The service name may be bare or qualified by its Smithy namespace. */
+        if ((*sv)->cbor && ((segl[1] == nl && memcmp(seg[1], name, nl) == 0) ||
+                            (ns && segl[1] == nsl + 1 + nl && memcmp(seg[1], ns, nsl) == 0 && seg[1][nsl] == '.' &&
+                             memcmp(seg[1] + nsl + 1, name, nl) == 0)))
+            c->svc = *sv;
+    }
+    if (!c->svc) return sw_error_set(&c->err, 404, "UnknownOperationException", "Unknown service %.*s.", (int)(segl[1] > 64 ? 64 : segl[1]), seg[1]);
     if (segl[3] == 0 || segl[3] >= sizeof c->op) return sw_error_set(&c->err, 404, "UnknownOperationException", "Missing operation name.");
-    c->svc = cw;
     memcpy(c->op, seg[3], segl[3]);
     c->op[segl[3]] = '\0';
     return 0;
@@ -169,15 +180,19 @@ static int sw_cbor_route(sw_call *c) {
 static int sw_json_route(sw_call *c) {
     size_t len;
     const char *t = sw_header_get(c->req, "x-amz-target", &len);
-    const sw_service *cw = sw_cloudwatch_service();
-    size_t pl = strlen(cw->model->target_prefix);
-    if (len <= pl + 1 || memcmp(t, cw->model->target_prefix, pl) != 0 || t[pl] != '.' || len - pl - 1 >= sizeof c->op)
+    const char *dot = memchr(t, '.', len);
+    for (const sw_service *const *sv = sw_services(); *sv && dot && !c->svc; sv++) {
+        const char *prefix = (*sv)->model->target_prefix;
+        if (prefix && strlen(prefix) == (size_t)(dot - t) && memcmp(t, prefix, (size_t)(dot - t)) == 0) c->svc = *sv;
+    }
+    size_t oplen = dot ? len - (size_t)(dot - t) - 1 : 0;
+    if (!c->svc || oplen == 0 || oplen >= sizeof c->op)
         return sw_error_set(&c->err, 400, "UnknownOperationException", "Unknown target %.*s.", (int)(len > 128 ? 128 : len), t);
-    c->svc = cw;
-    memcpy(c->op, t + pl + 1, len - pl - 1);
-    c->op[len - pl - 1] = '\0';
-    if (!sw_header_is(c->req, "content-type", "application/x-amz-json-1.0") && !sw_header_is(c->req, "content-type", "application/json"))
-        return sw_error_set(&c->err, 415, "UnsupportedMediaType", "Content-Type must be application/x-amz-json-1.0 for X-Amz-Target requests.");
+    memcpy(c->op, dot + 1, oplen);
+    c->op[oplen] = '\0';
+    const char *ct = sw_json_content_type(c);
+    if (!sw_header_is(c->req, "content-type", ct) && !sw_header_is(c->req, "content-type", "application/json"))
+        return sw_error_set(&c->err, 415, "UnsupportedMediaType", "Content-Type must be %s for X-Amz-Target requests.", ct);
     return 0;
 }
 
@@ -205,7 +220,7 @@ static int sw_route(sw_call *c) {
         if (strcmp(req->method, "POST") != 0) return sw_error_set(&c->err, 405, "MethodNotAllowed", "JSON requests use POST.");
         return sw_json_route(c);
     }
-    c->svc = sw_cloudwatch_service();
+    c->svc = sw_cloudwatch_service(); /* the only query-protocol service so far */
     if (strcmp(req->method, "POST") == 0 && !sw_header_is(req, "content-type", "application/x-www-form-urlencoded"))
         return sw_error_set(&c->err, 415, "UnsupportedMediaType",
                             "Query requests must be application/x-www-form-urlencoded; JSON requests need X-Amz-Target; CBOR requests need Smithy-Protocol.");
@@ -317,7 +332,8 @@ static int sw_run(sw_call *c) {
     if (sw_inflate(c) || sw_decode(c, &tree) || sw_find_operation(c, tree, &op)) return -1;
     sw_wire wire = c->proto == SW_PROTO_QUERY ? SW_WIRE_QUERY : c->proto == SW_PROTO_JSON ? SW_WIRE_JSON : SW_WIRE_CBOR;
     if (sw_model_coerce(&c->arena, op->input, &tree, wire, &c->err)) return -1;
-    sw_ctx ctx = {&c->arena, c->key.account, c->auth.region, c->resp->request_id, c->key.trusted, sw_clock_now_ms(), c->srv->metrics};
+    sw_ctx ctx = {&c->arena, c->key.account, c->auth.region, c->resp->request_id, c->key.trusted, sw_clock_now_ms(),
+                  c->srv->metrics, c->srv->logs};
     if (sw_service_handler(c->svc, op->name)(&ctx, tree, &out, &c->err)) return -1;
     sw_encode_output(c, op, out);
     return 0;

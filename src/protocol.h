@@ -9,6 +9,7 @@
 
 typedef struct sw_server {
     sw_metrics *metrics;
+    struct sw_logstore *logs;
     sw_keystore *keys;
     size_t max_request_bytes;  /* on the wire; past it: 413 */
     size_t max_inflated_bytes; /* after Content-Encoding: gzip */

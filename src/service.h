@@ -14,6 +14,7 @@ typedef struct sw_ctx {
     int trusted;           /* key may publish into AWS/ namespaces */
     int64_t now_ms;        /* the clock, read once per request */
     sw_metrics *metrics;
+    struct sw_logstore *logs;
 } sw_ctx;
 
 /* A handler reads input (already coerced to the operation's input shape) and sets *output to a
@@ -27,12 +28,21 @@ typedef struct sw_service {
     const sw_model *model;
     const sw_handler *handlers;
     size_t nhandlers;
+    int query_compatible;      /* awsQueryCompatible: JSON/CBOR errors carry x-amzn-query-error */
+    int cbor;                  /* answers Smithy RPC v2 CBOR */
+    const char *shape_namespace; /* Smithy namespace for CBOR __type, e.g. "com.amazonaws.cloudwatch" */
 } sw_service;
 
 /* The handler for op, or NULL when the model has the operation but skywatch does not implement it. */
 sw_handler_fn sw_service_handler(const sw_service *svc, const char *op);
+/* Loads an embedded model once and fills svc; aborts with a log line if the embedded model is invalid
+ * (a build defect, not an input). */
+void sw_service_init(sw_service *svc, const char *model_start, const char *model_end);
 
-/* CloudWatch (monitoring): model from models/cloudwatch.json, embedded. Loaded once. */
+/* Every service skywatch answers, NULL-terminated; their models are parsed on first call. */
+const sw_service *const *sw_services(void);
+/* CloudWatch (monitoring): models/cloudwatch.json. */
 const sw_service *sw_cloudwatch_service(void);
+
 
 #endif
