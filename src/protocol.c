@@ -331,7 +331,12 @@ static int sw_run(sw_call *c) {
     const sw_operation *op = NULL;
     if (sw_inflate(c) || sw_decode(c, &tree) || sw_find_operation(c, tree, &op)) return -1;
     sw_wire wire = c->proto == SW_PROTO_QUERY ? SW_WIRE_QUERY : c->proto == SW_PROTO_JSON ? SW_WIRE_JSON : SW_WIRE_CBOR;
-    if (sw_model_coerce(&c->arena, op->input, &tree, wire, &c->err)) return -1;
+    if (sw_model_coerce(&c->arena, op->input, &tree, wire, &c->err)) {
+        /* CloudWatch answers ValidationError/MissingParameter; CloudWatch Logs InvalidParameterException. */
+        if (c->svc->validation_code && c->err.status == 400 && strcmp(c->err.code, "SerializationException") != 0)
+            c->err.code = c->err.type_name = c->svc->validation_code;
+        return -1;
+    }
     sw_ctx ctx = {&c->arena, c->key.account, c->auth.region, c->resp->request_id, c->key.trusted, sw_clock_now_ms(),
                   c->srv->metrics, c->srv->logs};
     if (sw_service_handler(c->svc, op->name)(&ctx, tree, &out, &c->err)) return -1;

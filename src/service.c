@@ -21,7 +21,10 @@ void sw_service_init(sw_service *svc, const char *model_start, const char *model
 }
 
 const sw_service *const *sw_services(void) {
-    static const sw_service *all[2];
-    if (!all[0]) all[0] = sw_cloudwatch_service();
+    static const sw_service *all[3];
+    if (!all[0]) {
+        all[1] = sw_logs_service();
+        all[0] = sw_cloudwatch_service();
+    }
     return all;
 }

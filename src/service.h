@@ -31,6 +31,7 @@ typedef struct sw_service {
     int query_compatible;      /* awsQueryCompatible: JSON/CBOR errors carry x-amzn-query-error */
     int cbor;                  /* answers Smithy RPC v2 CBOR */
     const char *shape_namespace; /* Smithy namespace for CBOR __type, e.g. "com.amazonaws.cloudwatch" */
+    const char *validation_code; /* the code this service gives model-validation failures; NULL = ValidationError */
 } sw_service;
 
 /* The handler for op, or NULL when the model has the operation but skywatch does not implement it. */
@@ -43,6 +44,8 @@ void sw_service_init(sw_service *svc, const char *model_start, const char *model
 const sw_service *const *sw_services(void);
 /* CloudWatch (monitoring): models/cloudwatch.json. */
 const sw_service *sw_cloudwatch_service(void);
+/* CloudWatch Logs (logs): models/logs.json. */
+const sw_service *sw_logs_service(void);
 
 
 #endif

@@ -356,7 +356,7 @@ class BadInputTest(ServerTest):
         self.assert_cbor_error(self.cbor_call("NoSuchOp", {}), 404, "UnknownOperationException")
 
     def test_unknown_json_target_prefix(self):
-        resp = self.send_signed("POST", "/", b"{}", {"Content-Type": JSON_CT, "X-Amz-Target": "Logs_20140328.ListMetrics"})
+        resp = self.send_signed("POST", "/", b"{}", {"Content-Type": JSON_CT, "X-Amz-Target": "NoSuchService_20200101.ListMetrics"})
         self.assert_json_error(resp, 400, "UnknownOperationException")
 
     def test_known_but_unimplemented_operation(self):

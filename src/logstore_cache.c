@@ -1,0 +1,102 @@
+/* logstore_cache.c -- decoded blocks shared by every reader, least recently used first out. A page of
+ * FilterLogEvents or GetLogEvents usually reopens blocks the previous page opened (blocks of different
+ * streams overlap in time), so without the cache paging through a group costs many decompressions per
+ * block. Entries are refcounted: eviction only drops the cache's own reference. */
+#include "alloc.h"
+#include "logstore_int.h"
+#include <string.h>
+
+#define LS_CACHE_BUCKETS 4096
+
+static size_t bucket(uint64_t seg_uid, uint32_t block) {
+    return (size_t)((seg_uid * 0x9E3779B97F4A7C15ull) ^ block * 0xBF58476D1CE4E5B9ull) >> 7 & (LS_CACHE_BUCKETS - 1);
+}
+
+void ls_cache_init(sw_logstore *s) {
+    pthread_mutex_init(&s->cache_lock, NULL);
+    s->cache_tab = sw_calloc(LS_CACHE_BUCKETS, sizeof *s->cache_tab);
+}
+
+static void dblock_free(ls_dblock *d) {
+    sw_buf_free(&d->raw);
+    sw_free(d->ev);
+    sw_free(d);
+}
+
+void ls_dblock_release(ls_dblock *d) {
+    if (d && atomic_fetch_sub(&d->refs, 1) == 1) dblock_free(d);
+}
+
+static void lru_unlink(sw_logstore *s, ls_dblock *d) {
+    if (d->prev) d->prev->next = d->next;
+    else s->lru_head = d->next;
+    if (d->next) d->next->prev = d->prev;
+    else s->lru_tail = d->prev;
+    d->prev = d->next = NULL;
+}
+
+static void lru_push_front(sw_logstore *s, ls_dblock *d) {
+    d->prev = NULL;
+    d->next = s->lru_head;
+    if (s->lru_head) s->lru_head->prev = d;
+    s->lru_head = d;
+    if (!s->lru_tail) s->lru_tail = d;
+}
+
+static void cache_remove(sw_logstore *s, ls_dblock *d) {
+    ls_dblock **pp = &s->cache_tab[bucket(d->seg_uid, d->block)];
+    while (*pp != d) pp = &(*pp)->hnext;
+    *pp = d->hnext;
+    lru_unlink(s, d);
+    s->cache_bytes -= d->bytes;
+    ls_dblock_release(d);
+}
+
+/* Under cache_lock: the entry for (uid, block) with a new reference, or NULL. */
+static ls_dblock *cache_lookup(sw_logstore *s, uint64_t uid, uint32_t block) {
+    for (ls_dblock *d = s->cache_tab[bucket(uid, block)]; d; d = d->hnext)
+        if (d->seg_uid == uid && d->block == block) {
+            lru_unlink(s, d);
+            lru_push_front(s, d);
+            atomic_fetch_add(&d->refs, 1);
+            return d;
+        }
+    return NULL;
+}
+
+ls_dblock *ls_block_get(sw_logstore *s, const ls_seg *seg, ls_block *b) {
+    uint32_t idx = (uint32_t)(b - seg->blocks);
+    pthread_mutex_lock(&s->cache_lock);
+    ls_dblock *d = cache_lookup(s, seg->uid, idx);
+    pthread_mutex_unlock(&s->cache_lock);
+    if (d) return d;
+    d = sw_calloc(1, sizeof *d);
+    size_t cap = 0;
+    d->n = ls_block_decode(s, seg, b, &d->raw, &d->ev, &cap);
+    if (d->n < 0) { dblock_free(d); return NULL; }
+    d->seg_uid = seg->uid, d->block = idx;
+    d->bytes = d->raw.cap + cap * sizeof *d->ev + sizeof *d;
+    atomic_init(&d->refs, 2);  /* the caller's and the cache's */
+    pthread_mutex_lock(&s->cache_lock);
+    ls_dblock *other = cache_lookup(s, seg->uid, idx);  /* another reader decoded it meanwhile */
+    if (other) {
+        pthread_mutex_unlock(&s->cache_lock);
+        dblock_free(d);
+        return other;
+    }
+    size_t h = bucket(d->seg_uid, d->block);
+    d->hnext = s->cache_tab[h];
+    s->cache_tab[h] = d;
+    lru_push_front(s, d);
+    s->cache_bytes += d->bytes;
+    while (s->cache_bytes > LS_CACHE_BYTES && s->lru_tail != d) cache_remove(s, s->lru_tail);
+    pthread_mutex_unlock(&s->cache_lock);
+    return d;
+}
+
+void ls_cache_free(sw_logstore *s) {
+    if (!s->cache_tab) return;
+    while (s->lru_tail) cache_remove(s, s->lru_tail);
+    sw_free(s->cache_tab);
+    pthread_mutex_destroy(&s->cache_lock);
+}
