@@ -518,15 +518,44 @@ static void sw_mf_item(const char *name, const char *blob, size_t len, void *arg
     l->failed |= !v || sw_v_list_push(l->ctx->arena, l->list, v);
 }
 
+typedef struct sw_group_names { sw_ctx *ctx; const char **names; size_t n, cap; } sw_group_names;
+
+static void sw_collect_group(const sw_log_group_info *g, void *arg) {
+    sw_group_names *gn = arg;
+    if (gn->n == gn->cap) {
+        gn->cap = gn->cap ? gn->cap * 2 : 64;
+        const char **nn = sw_arena_alloc(gn->ctx->arena, gn->cap * sizeof *nn);
+        if (!nn) return;
+        if (gn->n) memcpy(nn, gn->names, gn->n * sizeof *nn);
+        gn->names = nn;
+    }
+    gn->names[gn->n++] = sw_arena_strndup(gn->ctx->arena, g->name, strlen(g->name));
+}
+
+/* DescribeMetricFilters: one group's filters, or (without logGroupName) every group's, in group order. */
 static int sw_describe_metric_filters(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
     const char *group = sw_v_get_str(in, "logGroupName", NULL);
-    if (!group) return sw_invalid(err, "logGroupName is required by skywatch's DescribeMetricFilters (listing across every group is not supported yet).");
     if ((sw_v_get(in, "metricName") != NULL) != (sw_v_get(in, "metricNamespace") != NULL))
         return sw_invalid(err, "metricName and metricNamespace must be specified together.");
     sw_log_scope sc = sw_scope(ctx);
-    sw_mf_list l = {ctx, in, group, sw_v_list(ctx->arena), 0};
-    int rc = sw_logstore_list_metric_filters(ctx->logs, &sc, group, sw_mf_item, &l);
-    if (rc < 0) return sw_store_error(err, rc, "log group");
+    sw_group_names gn = {ctx, NULL, 0, 0};
+    if (group) {
+        gn.names = &group;
+        gn.n = 1;
+    } else {
+        int more = 1;
+        while (more) {
+            size_t before = gn.n;
+            sw_logstore_list_groups(ctx->logs, &sc, NULL, gn.n ? gn.names[gn.n - 1] : NULL, 1000, sw_collect_group, &gn, &more);
+            if (gn.n == before) break;
+        }
+    }
+    sw_mf_list l = {ctx, in, NULL, sw_v_list(ctx->arena), 0};
+    for (size_t i = 0; i < gn.n && !l.failed; i++) {
+        l.group = gn.names[i];
+        int rc = sw_logstore_list_metric_filters(ctx->logs, &sc, gn.names[i], sw_mf_item, &l);
+        if (rc < 0 && group) return sw_store_error(err, rc, "log group");
+    }
     *out = sw_v_map(ctx->arena);
     return l.failed ? sw_error_set(err, 413, "RequestEntityTooLarge", "Response too large.") : sw_put(ctx, *out, "metricFilters", l.list, err);
 }

@@ -220,7 +220,7 @@ static int sw_route(sw_call *c) {
         if (strcmp(req->method, "POST") != 0) return sw_error_set(&c->err, 405, "MethodNotAllowed", "JSON requests use POST.");
         return sw_json_route(c);
     }
-    c->svc = sw_cloudwatch_service(); /* the only query-protocol service so far */
+    c->svc = sw_cloudwatch_service(); /* CloudWatch is the only query-protocol service so far (SNS will be next) */
     if (strcmp(req->method, "POST") == 0 && !sw_header_is(req, "content-type", "application/x-www-form-urlencoded"))
         return sw_error_set(&c->err, 415, "UnsupportedMediaType",
                             "Query requests must be application/x-www-form-urlencoded; JSON requests need X-Amz-Target; CBOR requests need Smithy-Protocol.");
