@@ -10,10 +10,12 @@
 #include "clock.h"
 #include "json.h"
 #include "keys.h"
+#include "logstore.h"
 #include "metrics.h"
 #include "protocol.h"
 #include "sigv4.h"
-#include <dirent.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,19 +48,15 @@ static sw_server fuzz_srv;
 
 /* Removes the engine's files: the data directory lives in /dev/shm (tmpfs, where the log's fsync is
  * cheap) or /tmp, and should not outlive the run. */
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+    return remove(path);
+}
+
 static void teardown(void) {
     sw_metrics_close(fuzz_srv.metrics);
+    sw_logstore_close(fuzz_srv.logs);
     sw_keys_close(fuzz_srv.keys);
-    DIR *d = opendir(fuzz_dir);
-    if (!d) return;
-    char path[512];
-    for (struct dirent *e; (e = readdir(d));) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        snprintf(path, sizeof path, "%s/%s", fuzz_dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(fuzz_dir);
+    nftw(fuzz_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
@@ -67,6 +65,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     char err[256], keys[512];
     fuzz_srv.metrics = sw_metrics_open(fuzz_dir, err, sizeof err);
     if (!fuzz_srv.metrics) { fprintf(stderr, "metrics: %s\n", err); abort(); }
+    char logs_dir[128];
+    snprintf(logs_dir, sizeof logs_dir, "%s/logs", fuzz_dir);
+    fuzz_srv.logs = sw_logstore_open(logs_dir, err, sizeof err);
+    if (!fuzz_srv.logs) { fprintf(stderr, "logs: %s\n", err); abort(); }
     snprintf(keys, sizeof keys, "%s/keys", fuzz_dir);
     sw_key user = {FUZZ_USER_AKID, FUZZ_USER_SECRET, FUZZ_ACCOUNT, 0};
     if (sw_keys_file_add(keys, &user) != 0) { perror("keys"); abort(); }
@@ -149,7 +151,7 @@ static void check_response(const sw_http_response *r) {
     sw_arena_init(&a, 0);
     sw_value *v;
     char err[128];
-    if (strcmp(r->content_type, "application/x-amz-json-1.0") == 0) {
+    if (strncmp(r->content_type, "application/x-amz-json-1.", 25) == 0) {
         if (sw_json_decode(&a, r->body.data, r->body.len, &v, err, sizeof err) != 0) {
             fprintf(stderr, "response is not JSON (%s): %.*s\n", err, (int)r->body.len, r->body.data);
             abort();
@@ -198,6 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     sw_buf_puts(&path, "/");
     sw_buf_puts(&query, "");
     const char *method = "POST";
+    int logs = 0;
     sw_header h[FUZZ_MAX_HEADERS];
     size_t nh = 0;
     add_header(h, &nh, "Host", "monitoring.us-east-1.amazonaws.com", 34);
@@ -205,7 +208,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (proto == PROTO_JSON) {
         if (!memchr(line, '.', line_len)) sw_buf_puts(&target, FUZZ_TARGET_PREFIX ".");
         sw_buf_append(&target, line, line_len);
-        const char *ct = flags & F_ODD ? "application/json" : "application/x-amz-json-1.0";
+        /* A target naming CloudWatch Logs is sent as Logs sends it: JSON 1.1, signed for "logs". */
+        logs = target.len >= 13 && memcmp(target.data, "Logs_20140328", 13) == 0;
+        const char *ct = flags & F_ODD ? "application/json" : logs ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0";
         add_header(h, &nh, "Content-Type", ct, strlen(ct));
         add_header(h, &nh, "X-Amz-Target", target.data, target.len);
     } else if (proto == PROTO_CBOR) {
@@ -238,7 +243,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         sw_sigv4_request sreq = {method, path.data, path.len, query.data, query.len, h, nh, payload};
         int user = flags & F_USER_KEY;
         if (sw_sigv4_sign(&sreq, user ? FUZZ_USER_AKID : FUZZ_ROOT_AKID, user ? FUZZ_USER_SECRET : FUZZ_ROOT_SECRET,
-                          flags & F_BAD_REGION ? "US_EAST_1" : "us-east-1", "monitoring", FUZZ_AMZ_DATE, names, &authz) != 0)
+                          flags & F_BAD_REGION ? "US_EAST_1" : "us-east-1", logs ? "logs" : "monitoring", FUZZ_AMZ_DATE, names, &authz) != 0)
             abort();
         add_header(h, &nh, "Authorization", authz.data, authz.len);
     } else if (auth_len) {
