@@ -546,6 +546,7 @@ static sw_service sw_cloudwatch = {
     .query_compatible = 1,
     .cbor = 1,
     .shape_namespace = "com.amazonaws.cloudwatch",
+    .max_request_bytes = 1 << 20, /* "Each PutMetricData request is limited to 1 MB in size for HTTP POST requests" */
 };
 
 static void sw_cloudwatch_init(void) { sw_service_init(&sw_cloudwatch, sw_model_cloudwatch, sw_model_cloudwatch_end); }

@@ -12,7 +12,7 @@ void sw_config_defaults(sw_config *c) {
     c->listen_port = SW_DEFAULT_PORT;
     snprintf(c->data_dir, sizeof c->data_dir, "./skywatch-data");
     c->max_connections = 1024;
-    c->max_request_bytes = 1 << 20;
+    c->max_request_bytes = 8 << 20;
     c->max_inflated_bytes = 16 << 20;
     c->request_log = 1;
 }

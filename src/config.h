@@ -15,7 +15,7 @@ typedef struct sw_config {
 
 #define SW_DEFAULT_PORT 4590
 
-/* Fills c with the defaults: 127.0.0.1:4590, ./skywatch-data, 1024 connections, 1 MiB requests,
+/* Fills c with the defaults: 127.0.0.1:4590, ./skywatch-data, 1024 connections, 8 MiB requests,
  * 16 MiB after gzip, request log on. Can't fail. */
 void sw_config_defaults(sw_config *c);
 /* Applies "key = value" lines ('#' starts a comment) from text[0..n). Known keys: listen, data,

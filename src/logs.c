@@ -89,7 +89,9 @@ static int sw_token_u64(const char *text, uint64_t *out) {
 
 static int sw_create_log_group(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
     sw_log_scope sc = sw_scope(ctx);
-    const char *group = sw_v_get_str(in, "logGroupName", "");
+    const char *group = sw_v_get_str(in, "logGroupName", ""), *cls = sw_v_get_str(in, "logGroupClass", "STANDARD");
+    if (strcmp(cls, "STANDARD") != 0)
+        return sw_invalid(err, "skywatch supports only the STANDARD log group class; INFREQUENT_ACCESS and DELIVERY are not supported yet.");
     int rc = sw_logstore_create_group(ctx->logs, &sc, group, ctx->now_ms);
     if (rc) return sw_store_error(err, rc, "log group");
     sw_value *tags = sw_v_get(in, "tags");
@@ -710,6 +712,9 @@ static sw_service sw_logs = {
     .handlers = sw_logs_handlers,
     .nhandlers = sizeof sw_logs_handlers / sizeof sw_logs_handlers[0],
     .validation_code = "InvalidParameterException",
+    /* AWS limits a PutLogEvents batch to 1,048,576 bytes counted as message bytes + 26 per event; the JSON
+     * body carrying such a batch is larger (quoting, escapes, member names), so the body limit is looser. */
+    .max_request_bytes = 8 << 20,
 };
 
 static void sw_logs_init(void) { sw_service_init(&sw_logs, sw_model_logs, sw_model_logs_end); }

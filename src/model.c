@@ -1,6 +1,7 @@
 /* model.c -- loads botocore service models with jansson and coerces wire trees against their shapes. */
 #include "model.h"
 #include "alloc.h"
+#include "buf.h"
 #include "timefmt.h"
 #include <ctype.h>
 #include <errno.h>
@@ -41,16 +42,46 @@ static sw_shape *sw_model_shape_mut(const sw_model *m, const char *name) {
     return name ? bsearch(&key, m->shapes, m->nshapes, sizeof key, sw_shape_cmp) : NULL;
 }
 
-/* Patterns are Java regular expressions matched against the whole value. Those that POSIX extended
- * syntax can express (e.g. Namespace's "[^:].*") are enforced; others (\\d, \\x escapes) are not. */
+/* Translates the Java-regex escapes the models use into POSIX extended syntax: inside a bracket
+ * expression \. \_ \/ etc. are plain characters, \- moves to the end as a literal '-', \w and \d
+ * become classes; outside, \d and \w become bracket expressions. Returns 0, or -1 for anything else
+ * (\p{..} classes, anchors inside, lookarounds): such a pattern is not enforced. */
+static int sw_pattern_to_posix(const char *java, sw_buf *out) {
+    int in_bracket = 0, dash = 0;
+    for (const char *p = java; *p; p++) {
+        if (*p == '[' && !in_bracket) { in_bracket = 1; dash = 0; sw_buf_putc(out, '['); if (p[1] == '^') sw_buf_putc(out, *++p); continue; }
+        if (*p == ']' && in_bracket) { if (dash) sw_buf_putc(out, '-'); in_bracket = 0; sw_buf_putc(out, ']'); continue; }
+        if (*p != '\\') { sw_buf_putc(out, *p); continue; }
+        char c = *++p;
+        if (!c) return -1;
+        if (in_bracket) {
+            if (c == '-') dash = 1;
+            else if (c == 'w') sw_buf_puts(out, "[:alnum:]_");
+            else if (c == 'd') sw_buf_puts(out, "0-9");
+            else if (c == 's') sw_buf_puts(out, "[:space:]");
+            else if (c == ']' || c == '[' || c == '^' || c == '\\' || c == 'p' || c == 'P' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return -1;
+            else sw_buf_putc(out, c);
+        } else if (c == 'd') sw_buf_puts(out, "[0-9]");
+        else if (c == 'w') sw_buf_puts(out, "[[:alnum:]_]");
+        else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return -1;
+        else { sw_buf_putc(out, '\\'); sw_buf_putc(out, c); }
+    }
+    return in_bracket ? -1 : 0;
+}
+
+/* Patterns are Java regular expressions matched against the whole value. Those POSIX extended syntax
+ * can express after sw_pattern_to_posix (Namespace's "[^:].*", LogGroupName's "[\.\-_/#A-Za-z0-9]+") are
+ * enforced; the others (\p{L} classes and the like) are not. */
 static void sw_shape_compile_pattern(sw_shape *s, const char *pattern) {
-    size_t n = strlen(pattern);
-    char *anchored = sw_malloc(n + 5);
-    snprintf(anchored, n + 5, "^(%s)$", pattern);
+    sw_buf posix;
+    sw_buf_init(&posix);
+    sw_buf_puts(&posix, "^(");
+    int ok = sw_pattern_to_posix(pattern, &posix) == 0;
+    sw_buf_puts(&posix, ")$");
     regex_t *re = sw_malloc(sizeof *re);
-    if (strchr(pattern, '\\') || regcomp(re, anchored, REG_EXTENDED | REG_NOSUB) != 0) sw_free(re);
+    if (!ok || regcomp(re, posix.data, REG_EXTENDED | REG_NOSUB) != 0) sw_free(re);
     else { s->pattern = pattern; s->regex = re; }
-    sw_free(anchored);
+    sw_buf_free(&posix);
 }
 
 /* First pass: names, types and scalar traits; references are resolved in the second pass. */

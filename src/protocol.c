@@ -325,7 +325,10 @@ static int sw_find_operation(sw_call *c, sw_value *tree, const sw_operation **op
 static int sw_run(sw_call *c) {
     if (c->req->body_too_large)
         return sw_error_set(&c->err, 413, "RequestEntityTooLarge", "The request body exceeds %zu bytes.", c->srv->max_request_bytes);
-    if (sw_route(c) || sw_authenticate(c)) return -1;
+    if (sw_route(c)) return -1;
+    if (c->svc->max_request_bytes && c->req->body_len > c->svc->max_request_bytes)
+        return sw_error_set(&c->err, 413, "RequestEntityTooLarge", "The request body exceeds %zu bytes.", c->svc->max_request_bytes);
+    if (sw_authenticate(c)) return -1;
     if (!sw_region_ok(c->auth.region)) return sw_error_set(&c->err, 400, "InvalidParameterValue", "The region in the credential scope is not valid.");
     sw_value *tree = NULL, *out = NULL;
     const sw_operation *op = NULL;

@@ -32,6 +32,7 @@ typedef struct sw_service {
     int cbor;                  /* answers Smithy RPC v2 CBOR */
     const char *shape_namespace; /* Smithy namespace for CBOR __type, e.g. "com.amazonaws.cloudwatch" */
     const char *validation_code; /* the code this service gives model-validation failures; NULL = ValidationError */
+    size_t max_request_bytes;    /* the service's own body limit on the wire (0 = only the server's) */
 } sw_service;
 
 /* The handler for op, or NULL when the model has the operation but skywatch does not implement it. */

@@ -15,7 +15,6 @@ import tempfile
 import threading
 import time
 import unittest
-import urllib.parse
 
 import boto3
 import botocore.auth
@@ -201,11 +200,20 @@ class LogGroups(ServerTest):
         self.assertEqual(error_of(self.logs.create_log_group, logGroupName="g" * 513), ("InvalidParameterException", 400))
         self.logs.create_log_group(logGroupName="/" + "g" * 511)
 
-    @unittest.expectedFailure  # skywatch accepts any characters: the model's pattern is not checked
     def test_group_name_characters_are_checked(self):
         # CreateLogGroup: "Log group names consist of the following characters: a-z, A-Z, 0-9, '_' (underscore),
         # '-' (hyphen), '/' (forward slash), '.' (period), and '#' (number sign)" (pattern [\.\-_/#A-Za-z0-9]+).
         self.assertEqual(error_of(self.logs.create_log_group, logGroupName="bad name!"), ("InvalidParameterException", 400))
+
+    def test_log_group_classes_other_than_standard_are_refused_clearly(self):
+        """skywatch keeps only STANDARD groups: other classes get a clear InvalidParameterException, never a silent STANDARD."""
+        with self.assertRaises(botocore.exceptions.ClientError) as e:
+            self.logs.create_log_group(logGroupName="/groups/infrequent", logGroupClass="INFREQUENT_ACCESS")
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidParameterException")
+        self.assertIn("STANDARD", e.exception.response["Error"]["Message"])
+        self.logs.create_log_group(logGroupName="/groups/standard", logGroupClass="STANDARD")
+        g, = self.logs.describe_log_groups(logGroupNamePrefix="/groups/standard")["logGroups"]
+        self.assertEqual(g["logGroupClass"], "STANDARD")
 
     def test_accounts_and_regions_are_apart(self):
         key, other = create_key(self.server)
@@ -361,7 +369,6 @@ class PutLogEvents(ServerTest):
             put(self.logs, g, "s", events)
         self.assertEqual(self.messages(g), [])
 
-    @unittest.expectedFailure  # the default max_request_bytes (1 MiB on the wire) answers 413 first
     def test_batch_of_exactly_1048576_counted_bytes_is_accepted(self):
         # 1,024 events of 998 bytes: 1,024 x (998 + 26) = 1,048,576, AWS's limit exactly. The JSON body is
         # ~1.07 MB, so AWS accepts what a server that caps the HTTP body at 1 MiB refuses; batching clients
@@ -501,6 +508,35 @@ class GetLogEvents(ServerTest):
         put(self.logs, "/get/live", "s", [(now_ms(), "second")])
         r2 = self.logs.get_log_events(logGroupName="/get/live", logStreamName="s", nextToken=r["nextForwardToken"])
         self.assertEqual(self.msgs(r2), ["second"])
+
+    def test_batches_out_of_time_order_read_in_time_order(self):
+        make_group(self.logs, "/get/interleaved", ["s"])
+        t = now_ms() - 10 * MINUTE_MS
+        for offsets in ((10, 20, 30), (5, 15, 25), (1, 40)):
+            put(self.logs, "/get/interleaved", "s", [(t + o, "m%02d" % o) for o in offsets])
+        want = ["m01", "m05", "m10", "m15", "m20", "m25", "m30", "m40"]
+        events, _ = get_all_forward(self.logs, "/get/interleaved", "s", limit=3)
+        self.assertEqual([e["message"] for e in events], want)
+        backward, token = [], None
+        for _ in range(10):
+            r = self.logs.get_log_events(logGroupName="/get/interleaved", logStreamName="s", limit=3,
+                                         **({"nextToken": token} if token else {}))
+            backward = [e["message"] for e in r["events"]] + backward
+            if r["nextBackwardToken"] == token:
+                break
+            token = r["nextBackwardToken"]
+        self.assertEqual(backward, want)
+        s, = self.logs.describe_log_streams(logGroupName="/get/interleaved")["logStreams"]
+        self.assertEqual((s["firstEventTimestamp"], s["lastEventTimestamp"]), (t + 1, t + 40))
+
+    def test_messages_round_trip_byte_for_byte(self):
+        make_group(self.logs, "/get/unicode", ["s"])
+        messages = ["h\u00e9llo w\u00f6rld \u2713 \U0001f389", "line1\nline2\ttab", "quote \" backslash \\ nul-free \u2028"]
+        put(self.logs, "/get/unicode", "s", [(now_ms(), m) for m in messages])
+        events, _ = get_all_forward(self.logs, "/get/unicode", "s")
+        self.assertEqual([e["message"] for e in events], messages)
+        got = [e["message"] for e in filter_all(self.logs, logGroupName="/get/unicode", filterPattern='"w\u00f6rld \u2713"')]
+        self.assertEqual(got, messages[:1])
 
     def test_cli_get_log_events(self):
         out = self.server.cli_v2("logs", "get-log-events", "--log-group-name", "/get/app", "--log-stream-name", "s",
@@ -658,6 +694,30 @@ class FilterLogEvents(ServerTest):
                                                 PaginationConfig={"PageSize": 100})]
         want = ["%s %05d ERROR" % (s, i) for i in range(0, 3000, 7) for s in ("a", "b")]
         self.assertEqual(got, want)
+
+    def test_paging_through_equal_timestamps(self):
+        make_group(self.logs, "/filter/ties", ["x", "y", "z"])
+        t = now_ms() - MINUTE_MS
+        for s in "xyz":
+            put(self.logs, "/filter/ties", s, [(t, "%s%d" % (s, i)) for i in range(3)])
+        seen, token = [], None
+        for _ in range(20):
+            r = self.logs.filter_log_events(logGroupName="/filter/ties", limit=1, **({"nextToken": token} if token else {}))
+            seen += [e["message"] for e in r["events"]]
+            token = r.get("nextToken")
+            if not token:
+                break
+        self.assertEqual(sorted(seen), sorted("%s%d" % (s, i) for s in "xyz" for i in range(3)))
+        self.assertEqual(len(seen), 9)
+
+    def test_log_group_identifier_arn(self):
+        arn = "arn:aws:logs:%s:%s:log-group:/aws/lambda/todo-api" % (REGION, ACCOUNT)
+        self.assertEqual(len(self.logs.filter_log_events(logGroupIdentifier=arn)["events"]), len(self.timeline))
+        r = self.logs.get_log_events(logGroupIdentifier=arn, logStreamName="api-1", startFromHead=True)
+        self.assertEqual([e["message"] for e in r["events"]], RUNBOOK_EVENTS["api-1"])
+        # The model's LogGroupIdentifier pattern [\w#+=/:,.@-]* has no '*': the ARN form with ":*" is refused.
+        self.assertEqual(error_of(self.logs.get_log_events, logGroupIdentifier=arn + ":*", logStreamName="api-1"),
+                         ("InvalidParameterException", 400))
 
     def test_invalid_patterns(self):
         for pattern in ('{ $.level = ', "[a, b", '"unterminated', "?Status: timeout"):
@@ -844,6 +904,20 @@ class MetricFilters(ServerTest):
                                           StartTime=now - datetime.timedelta(hours=1), EndTime=now + datetime.timedelta(minutes=1),
                                           Period=60, Statistics=["Sum"])
         self.assertEqual({d["Unit"] for d in r["Datapoints"]}, {"Milliseconds"})
+
+    def test_delimited_value_and_dimension(self):
+        self.logs.put_metric_filter(
+            logGroupName=self.GROUP, filterName="server-error-bytes",
+            filterPattern="[ip, user, username, timestamp, request, status_code=5*, bytes]",
+            metricTransformations=[{"metricName": "ServerErrorBytes", "metricNamespace": "Web", "metricValue": "$bytes",
+                                    "dimensions": {"Status": "$status_code"}}])
+        t = now_ms()
+        line = '10.0.0.1 - frank [10/Oct/2000:13:35:22 -0700] "GET /todos HTTP/1.1" %d %d'
+        put(self.logs, self.GROUP, "app", [(t, line % (200, 1534)), (t, line % (500, 5324)), (t, line % (503, 100)),
+                                           (t, line % (500, 76))])
+        self.assertEqual(metric_sum(self.cw, "Web", "ServerErrorBytes", [{"Name": "Status", "Value": "500"}])[:2], (5400.0, 2.0))
+        self.assertEqual(metric_sum(self.cw, "Web", "ServerErrorBytes", [{"Name": "Status", "Value": "503"}])[:2], (100.0, 1.0))
+        self.assertEqual(metric_sum(self.cw, "Web", "ServerErrorBytes", [{"Name": "Status", "Value": "200"}])[:2], (0, 0))
 
     def test_default_value_with_text_pattern(self):
         self.logs.put_metric_filter(

@@ -1,0 +1,699 @@
+/* logs_loadgen.c -- benchmark client for CloudWatch Logs over AWS JSON 1.1: signed PutLogEvents replay and
+ * FilterLogEvents paging over keep-alive HTTP/1.1.
+ *
+ * put:    generates the benchmark corpus (access-log lines, JSON lines, Java application logs with multi-line
+ *         stack traces, 1-5% ERROR; 100 streams in 10 groups; the generator of bench/logstore_bench.c with one
+ *         random state per stream, so it is deterministic for a given --mb and --t0-ms), creates the groups and
+ *         streams, pre-builds one PutLogEvents request per batch (AWS's rules: at most 1,048,576 bytes counting
+ *         26 bytes per event, at most 10,000 events, chronological), then replays them over K connections, one
+ *         thread per connection, in rounds (batch r of every stream before batch r+1 of any). Each request is
+ *         SigV4-signed (service "logs") just before it is sent, over the SHA-256 computed at build time; the
+ *         server must answer 200 without rejectedLogEventsInfo. --raw FILE writes the messages that were put,
+ *         one per line, for zstd / rg / grep.
+ * filter: pages FilterLogEvents (nextToken until none) through every group for one pattern and reports the raw
+ *         bytes covered per second (--raw-bytes, the bytes put into those groups, over the wall time).
+ * With --pid the server's CPU time (utime+stime from /proc/PID/stat) is read before and after. Prints one JSON
+ * line of results on stdout. The HTTP client is the one of bench/loadgen.c. Loopback use only. */
+#include "buf.h"
+#include "sigv4.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LL_MAX_CONNS 256
+#define LL_GROUPS 10
+#define LL_STREAMS_PER_GROUP 10
+#define LL_STREAMS (LL_GROUPS * LL_STREAMS_PER_GROUP)
+#define LL_BATCH_BYTES 1048576  /* PutLogEvents: "The maximum batch size is 1,048,576 bytes" ... */
+#define LL_EVENT_OVERHEAD 26    /* ... "the sum of all event messages in UTF-8, plus 26 bytes for each log event" */
+#define LL_BATCH_EVENTS 10000
+#define LL_RARE "kaboom_rare_7f3a9c"
+
+typedef struct ll_opts {
+    const char *mode;      /* "put" or "filter" */
+    const char *host;
+    int port;
+    double mb;             /* corpus size, MiB */
+    double max_mb;         /* put only the first rounds up to this many MiB of messages; 0 = all */
+    long long t0_ms;       /* first timestamp of every stream; 0 = three hours ago */
+    int conns;
+    int pid;
+    const char *raw;       /* put: write the messages put here */
+    const char *pattern;   /* filter */
+    double raw_bytes;      /* filter: raw bytes in the groups searched */
+    const char *akid, *secret, *region;
+} ll_opts;
+
+static ll_opts ll_o = {
+    .mode = "put", .host = "127.0.0.1", .mb = 300, .conns = 8, .pattern = "ERROR",
+    .akid = "AKIDBENCH", .secret = "benchsecret", .region = "us-east-1",
+};
+
+static double ll_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void ll_die(const char *msg) {
+    fprintf(stderr, "logs_loadgen: %s\n", msg);
+    exit(1);
+}
+
+static double ll_self_cpu(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Server CPU seconds (all threads) from /proc/PID/stat; 0 without a pid. */
+static double ll_server_cpu(void) {
+    if (!ll_o.pid) return 0;
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/stat", ll_o.pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    const char *p = strrchr(buf, ')');
+    unsigned long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* ---------- the corpus (bench/logstore_bench.c's generator, one random state per stream) ---------- */
+
+static uint64_t ll_rnd(uint64_t *s) {
+    *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
+    return *s;
+}
+static unsigned ll_pick(uint64_t *s, unsigned n) { return (unsigned)(ll_rnd(s) % n); }
+
+static const char *ll_paths[] = {"/api/v1/users", "/api/v1/orders", "/api/v1/cart", "/static/app.js", "/healthz", "/api/v2/search",
+                                 "/login", "/api/v1/payments", "/favicon.ico", "/api/v1/inventory/items"};
+static const char *ll_agents[] = {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Safari/537.36",
+                                  "Mozilla/5.0 (Macintosh; Intel Mac OS X 13_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Safari/605.1.15",
+                                  "curl/8.4.0", "python-requests/2.31.0", "ELB-HealthChecker/2.0", "okhttp/4.11.0"};
+static const char *ll_services[] = {"checkout", "cart", "auth", "search", "inventory", "payments"};
+static const char *ll_msgs[] = {"order placed", "cache miss", "user logged in", "payment authorized", "item reserved", "search completed",
+                                "token refreshed", "request throttled"};
+static const char *ll_classes[] = {"com.example.shop.OrderService", "com.example.shop.PaymentClient", "com.example.shop.CartController",
+                                   "com.example.shop.InventoryRepository", "org.springframework.web.servlet.DispatcherServlet"};
+static const char *ll_exceptions[] = {"java.lang.IllegalStateException: order already settled",
+                                      "java.net.SocketTimeoutException: connect timed out",
+                                      "java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after 30000ms.",
+                                      "java.lang.NullPointerException: Cannot invoke \"String.length()\" because \"name\" is null",
+                                      "org.springframework.dao.DataIntegrityViolationException: could not execute statement"};
+
+static void ll_hex(uint64_t *s, char *out, int n) {
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < n; i++) out[i] = digits[ll_pick(s, 16)];
+    out[n] = 0;
+}
+
+static void ll_clock_text(int64_t ms, char *iso, char *clf, char *app) {
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(iso, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    strftime(clf, 40, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    strftime(app, 32, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* One event of the given stream kind (0 access log, 1 JSON, 2 Java) into out; returns its length. */
+static int ll_make_event(uint64_t *s, int kind, int64_t ms, int error_pct, int rare, char *out, size_t cap) {
+    char iso[32], clf[40], app[32], id[40];
+    ll_clock_text(ms, iso, clf, app);
+    int err = (int)ll_pick(s, 1000) < error_pct * 10;
+    int n = 0;
+    ll_hex(s, id, 32);
+    if (kind == 0) {
+        int status = err ? 500 + (int)ll_pick(s, 4) : (ll_pick(s, 10) ? 200 : 304 - (int)ll_pick(s, 2) * 104);
+        n = snprintf(out, cap, "10.%u.%u.%u - - [%s] \"%s %s/%u?page=%u HTTP/1.1\" %d %u \"-\" \"%s\" rt=%u.%03u req_id=%.16s%s%s",
+                     ll_pick(s, 8), ll_pick(s, 256), ll_pick(s, 256), clf, ll_pick(s, 5) ? "GET" : "POST", ll_paths[ll_pick(s, 10)],
+                     ll_pick(s, 100000), ll_pick(s, 20), status, ll_pick(s, 50000), ll_agents[ll_pick(s, 6)], ll_pick(s, 3),
+                     ll_pick(s, 1000), id, err ? " ERROR upstream reset" : "", rare ? " " LL_RARE : "");
+    } else if (kind == 1) {
+        n = snprintf(out, cap,
+                     "{\"ts\":\"%s.%03dZ\",\"level\":\"%s\",\"service\":\"%s\",\"trace_id\":\"%s\",\"msg\":\"%s%s\",\"user_id\":%u,"
+                     "\"latency_ms\":%u,\"status\":%d,\"path\":\"%s\"}",
+                     iso, (int)(ms % 1000), err ? "ERROR" : ll_pick(s, 10) ? "INFO" : "WARN", ll_services[ll_pick(s, 6)], id,
+                     err ? "request failed: connection reset" : ll_msgs[ll_pick(s, 8)], rare ? " " LL_RARE : "", ll_pick(s, 1000000),
+                     ll_pick(s, err ? 30000 : 500), err ? 500 + (int)ll_pick(s, 4) : 200, ll_paths[ll_pick(s, 10)]);
+    } else {
+        const char *cls = ll_classes[ll_pick(s, 5)];
+        if (err && ll_pick(s, 2)) {  /* half the errors come with a stack trace */
+            n = snprintf(out, cap, "%s,%03d ERROR [http-nio-8080-exec-%u] %s - Failed to process order %u%s\n%s", app, (int)(ms % 1000),
+                         ll_pick(s, 200), cls, ll_pick(s, 1000000), rare ? " " LL_RARE : "", ll_exceptions[ll_pick(s, 5)]);
+            int frames = 8 + (int)ll_pick(s, 10);
+            for (int f = 0; f < frames && n < (int)cap - 200; f++)
+                n += snprintf(out + n, cap - (size_t)n, "\n\tat %s.%s(%s.java:%u)", ll_classes[ll_pick(s, 5)],
+                              f % 3 ? "invoke" : "handleRequest", "Source", 20 + ll_pick(s, 400));
+        } else {
+            n = snprintf(out, cap, "%s,%03d %s [http-nio-8080-exec-%u] %s - %s id=%u customer=%u duration=%ums%s%s", app, (int)(ms % 1000),
+                         err ? "ERROR" : ll_pick(s, 20) ? "INFO" : "DEBUG", ll_pick(s, 200), cls, ll_msgs[ll_pick(s, 8)],
+                         ll_pick(s, 1000000), ll_pick(s, 100000), ll_pick(s, 2000), err ? " timeout=30000" : "", rare ? " " LL_RARE : "");
+        }
+    }
+    return n < (int)cap ? n : (int)cap - 1;
+}
+
+static void ll_group_name(int g, char out[32]) { snprintf(out, 32, "/bench/group-%02d", g); }
+
+static void ll_stream_name(int s, char out[48]) {
+    int kind = (s / LL_STREAMS_PER_GROUP) % 3;
+    snprintf(out, 48, "i-%04d/app/%s", s, kind == 0 ? "access" : kind == 1 ? "json" : "java");
+}
+
+/* Appends s as the inside of a JSON string, escaped as Python's json.dumps (botocore) does for ASCII. */
+static void ll_json_str(sw_buf *b, const char *s, size_t n) {
+    sw_buf_reserve(b, n + n / 8 + 16);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') { sw_buf_putc(b, '\\'); sw_buf_putc(b, (char)c); }
+        else if (c == '\n') sw_buf_puts(b, "\\n");
+        else if (c == '\t') sw_buf_puts(b, "\\t");
+        else if (c == '\r') sw_buf_puts(b, "\\r");
+        else if (c < 0x20) sw_buf_printf(b, "\\u%04x", c);
+        else sw_buf_putc(b, (char)c);
+    }
+}
+
+/* ---------- prepared PutLogEvents requests ---------- */
+
+typedef struct ll_req {
+    char *body;
+    size_t len;
+    char sha[65];
+    size_t raw_bytes;   /* message bytes (what MB/s counts) */
+    size_t events;
+    size_t aws_bytes;   /* raw_bytes + 26 per event: AWS's batch size */
+    char *raw;          /* the messages, newline-terminated (for --raw) */
+    size_t raw_len;
+} ll_req;
+
+typedef struct ll_stream { ll_req *reqs; size_t n, cap; } ll_stream;
+
+static ll_stream ll_streams[LL_STREAMS];
+
+/* Closes the batch being built in b into a request of stream s. */
+static void ll_finish_batch(ll_stream *st, sw_buf *b, sw_buf *raw, size_t events, size_t raw_bytes) {
+    sw_buf_puts(b, "]}");
+    if (st->n == st->cap) {
+        st->cap = st->cap ? st->cap * 2 : 16;
+        st->reqs = realloc(st->reqs, st->cap * sizeof *st->reqs);
+    }
+    ll_req *r = &st->reqs[st->n++];
+    memset(r, 0, sizeof *r);
+    r->body = sw_buf_detach(b, &r->len);
+    r->raw = sw_buf_detach(raw, &r->raw_len);
+    r->events = events;
+    r->raw_bytes = raw_bytes;
+    r->aws_bytes = raw_bytes + events * LL_EVENT_OVERHEAD;
+    sw_sigv4_sha256_hex(r->body, r->len, r->sha);
+}
+
+static void ll_open_batch(sw_buf *b, int s) {
+    char group[32], stream[48];
+    ll_group_name(s / LL_STREAMS_PER_GROUP, group);
+    ll_stream_name(s, stream);
+    sw_buf_init(b);
+    sw_buf_printf(b, "{\"logGroupName\":\"%s\",\"logStreamName\":\"%s\",\"logEvents\":[", group, stream);
+}
+
+/* Builds stream s's events as PutLogEvents bodies. Timestamps start at t0_ms and advance 1-40 ms per event;
+ * about a dozen events in the whole corpus carry the rare term. */
+static void ll_build_stream(int s, size_t per_stream, size_t corpus_events_est) {
+    uint64_t rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)(s + 1) * 0xD1B54A32D192ED03ull);
+    int g = s / LL_STREAMS_PER_GROUP, kind = g % 3, error_pct = 1 + s % 5;
+    unsigned rare_every = (unsigned)(corpus_events_est / 12 + 1);
+    int64_t ms = ll_o.t0_ms;
+    char ev[8192];
+    sw_buf b, raw;
+    ll_open_batch(&b, s);
+    sw_buf_init(&raw);
+    size_t bytes = 0, events = 0, batch_aws = 0, batch_raw = 0;
+    while (bytes < per_stream) {
+        ms += 1 + (int64_t)ll_pick(&rng, 40);
+        int rare = ll_pick(&rng, rare_every) == 0;
+        int n = ll_make_event(&rng, kind, ms, error_pct, rare, ev, sizeof ev);
+        if (batch_aws + (size_t)n + LL_EVENT_OVERHEAD > LL_BATCH_BYTES || events == LL_BATCH_EVENTS) {
+            ll_finish_batch(&ll_streams[s], &b, &raw, events, batch_raw);
+            ll_open_batch(&b, s);
+            sw_buf_init(&raw);
+            events = batch_aws = batch_raw = 0;
+        }
+        sw_buf_printf(&b, "%s{\"timestamp\":%lld,\"message\":\"", events ? "," : "", (long long)ms);
+        ll_json_str(&b, ev, (size_t)n);
+        sw_buf_puts(&b, "\"}");
+        sw_buf_append(&raw, ev, (size_t)n);
+        sw_buf_putc(&raw, '\n');
+        events++;
+        batch_aws += (size_t)n + LL_EVENT_OVERHEAD;
+        batch_raw += (size_t)n;
+        bytes += (size_t)n;
+    }
+    ll_finish_batch(&ll_streams[s], &b, &raw, events, batch_raw);
+}
+
+typedef struct ll_builder { int first, step; size_t per_stream, est; } ll_builder;
+
+static void *ll_build_thread(void *arg) {
+    ll_builder *bd = arg;
+    for (int s = bd->first; s < LL_STREAMS; s += bd->step) ll_build_stream(s, bd->per_stream, bd->est);
+    return NULL;
+}
+
+static ll_req **ll_order;   /* the requests to send, round by round */
+static size_t ll_nreqs;
+
+/* Builds the corpus on two threads, then orders the requests: batch r of every stream before batch r+1. With
+ * --max-mb only the first requests of that order are kept, up to that many MiB of messages. */
+static void ll_build_all(void) {
+    size_t target = (size_t)(ll_o.mb * 1048576.0), per_stream = target / LL_STREAMS;
+    enum { NB = 2 };
+    pthread_t th[NB];
+    ll_builder bd[NB];
+    for (int i = 0; i < NB; i++) {
+        bd[i] = (ll_builder){i, NB, per_stream, target / 200};
+        pthread_create(&th[i], NULL, ll_build_thread, &bd[i]);
+    }
+    for (int i = 0; i < NB; i++) pthread_join(th[i], NULL);
+    size_t total = 0, rounds = 0;
+    for (int s = 0; s < LL_STREAMS; s++) {
+        total += ll_streams[s].n;
+        if (ll_streams[s].n > rounds) rounds = ll_streams[s].n;
+    }
+    ll_order = malloc(total * sizeof *ll_order);
+    double limit = ll_o.max_mb > 0 ? ll_o.max_mb * 1048576.0 : 1e300, kept = 0;
+    for (size_t r = 0; r < rounds; r++)
+        for (int s = 0; s < LL_STREAMS; s++) {
+            if (r >= ll_streams[s].n) continue;
+            ll_req *q = &ll_streams[s].reqs[r];
+            if (kept + (double)q->raw_bytes > limit) continue;
+            kept += (double)q->raw_bytes;
+            ll_order[ll_nreqs++] = q;
+        }
+}
+
+static void ll_write_raw(void) {
+    FILE *f = fopen(ll_o.raw, "w");
+    if (!f) ll_die("cannot write --raw");
+    for (size_t i = 0; i < ll_nreqs; i++) fwrite(ll_order[i]->raw, 1, ll_order[i]->raw_len, f);
+    if (fclose(f)) ll_die("cannot write --raw");
+}
+
+/* ---------- HTTP (as bench/loadgen.c) ---------- */
+
+typedef struct ll_conn {
+    int fd;
+    char *in;           /* response bytes */
+    size_t inlen, incap;
+    sw_buf head;
+} ll_conn;
+
+static int ll_connect(ll_conn *c) {
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)ll_o.port)};
+    if (inet_pton(AF_INET, ll_o.host, &sa.sin_addr) != 1) ll_die("--host must be an IPv4 address");
+    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(c->fd);
+        c->fd = -1;
+        return -1;
+    }
+    c->inlen = 0;
+    return 0;
+}
+
+/* Writes into c->head the request line and headers of a Logs POST of len bytes (hash sha), signed now as
+ * botocore signs AWS JSON 1.1 calls. */
+static void ll_sign_head(ll_conn *c, const char *op, const char *sha, size_t len) {
+    char date[17], hostport[64], target[96];
+    sw_sigv4_format_amz_date((long long)time(NULL), date);
+    snprintf(hostport, sizeof hostport, "%s:%d", ll_o.host, ll_o.port);
+    snprintf(target, sizeof target, "Logs_20140328.%s", op);
+    const char *ctype = "application/x-amz-json-1.1";
+    sw_header h[4] = {{"content-type", 12, ctype, strlen(ctype)}, {"host", 4, hostport, strlen(hostport)},
+                      {"x-amz-date", 10, date, strlen(date)}, {"x-amz-target", 12, target, strlen(target)}};
+    sw_sigv4_request sr = {"POST", "/", 1, "", 0, h, 4, sha};
+    sw_buf auth;
+    sw_buf_init(&auth);
+    if (sw_sigv4_sign(&sr, ll_o.akid, ll_o.secret, ll_o.region, "logs", date, "content-type;host;x-amz-date;x-amz-target", &auth))
+        ll_die("sign");
+    sw_buf_reset(&c->head);
+    sw_buf_printf(&c->head,
+                  "POST / HTTP/1.1\r\nHost: %s\r\nX-Amz-Target: %s\r\nContent-Type: %s\r\nX-Amz-Date: %s\r\nAuthorization: %s\r\n"
+                  "Content-Length: %zu\r\n\r\n",
+                  hostport, target, ctype, date, auth.data, len);
+    sw_buf_free(&auth);
+}
+
+static int ll_write_all(int fd, struct iovec *iov, int n) {
+    while (n > 0) {
+        ssize_t k = writev(fd, iov, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        while (n > 0 && (size_t)k >= iov->iov_len) { k -= (ssize_t)iov->iov_len; iov++; n--; }
+        if (n > 0) { iov->iov_base = (char *)iov->iov_base + k; iov->iov_len -= (size_t)k; }
+    }
+    return 0;
+}
+
+static int ll_fill(ll_conn *c) {
+    if (c->incap - c->inlen < 65536) {
+        c->incap = c->incap ? c->incap * 2 : 262144;
+        c->in = realloc(c->in, c->incap);
+    }
+    ssize_t k;
+    do k = read(c->fd, c->in + c->inlen, c->incap - c->inlen - 1); while (k < 0 && errno == EINTR);
+    if (k > 0) { c->inlen += (size_t)k; c->in[c->inlen] = '\0'; }
+    return (int)k;
+}
+
+/* Returns the value of header name in the head [head, head+hlen), or NULL. */
+static const char *ll_find_header(const char *head, size_t hlen, const char *name) {
+    size_t n = strlen(name);
+    const char *end = head + hlen;
+    for (const char *p = memchr(head, '\n', hlen); p && p + 1 < end; p = memchr(p + 1, '\n', (size_t)(end - p - 1))) {
+        const char *line = p + 1;
+        if ((size_t)(end - line) > n && strncasecmp(line, name, n) == 0 && line[n] == ':') {
+            line += n + 1;
+            while (*line == ' ') line++;
+            return line;
+        }
+    }
+    return NULL;
+}
+
+/* Reads one response. Returns the status, or -1 on a broken connection. *body and *blen point into c->in
+ * until the next call. Sets *closing when the server will close the connection after it. */
+static int ll_read_response(ll_conn *c, const char **body, size_t *blen, int *closing) {
+    c->inlen = 0;
+    char *eoh = NULL;
+    while (!(c->inlen && (eoh = strstr(c->in, "\r\n\r\n"))))
+        if (ll_fill(c) <= 0) return -1;
+    size_t hlen = (size_t)(eoh - c->in) + 4;
+    int status = 0;
+    if (sscanf(c->in, "HTTP/%*d.%*d %d", &status) != 1) return -1;
+    const char *cl = ll_find_header(c->in, hlen, "Content-Length");
+    const char *conn = ll_find_header(c->in, hlen, "Connection");
+    *closing = (conn && strncasecmp(conn, "close", 5) == 0) || strncmp(c->in, "HTTP/1.0", 8) == 0;
+    if (ll_find_header(c->in, hlen, "Transfer-Encoding")) ll_die("chunked responses are not supported");
+    if (cl) {
+        size_t want = hlen + strtoull(cl, NULL, 10);
+        while (c->inlen < want)
+            if (ll_fill(c) <= 0) return -1;
+    } else {
+        *closing = 1;
+        while (ll_fill(c) > 0) {}
+    }
+    *body = c->in + hlen;
+    *blen = c->inlen - hlen;
+    return status;
+}
+
+/* Signs and sends one POST of operation op, reads its answer; reconnects once when the server closed.
+ * Returns the status or -1. */
+static int ll_call(ll_conn *c, const char *op, const char *body, size_t len, const char *sha, const char **rbody, size_t *rlen) {
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (c->fd < 0 && ll_connect(c)) return -1;
+        ll_sign_head(c, op, sha, len);
+        struct iovec iov[2] = {{c->head.data, c->head.len}, {(void *)body, len}};
+        int closing = 0, status = -1;
+        if (ll_write_all(c->fd, iov, 2) == 0) status = ll_read_response(c, rbody, rlen, &closing);
+        if (status < 0 || closing) { close(c->fd); c->fd = -1; }
+        if (status >= 0) return status;
+    }
+    return -1;
+}
+
+static void ll_conn_free(ll_conn *c) {
+    if (c->fd >= 0) close(c->fd);
+    sw_buf_free(&c->head);
+    free(c->in);
+}
+
+static atomic_int ll_first_error_shown;
+
+static void ll_show_error(const char *what, int status, const char *body, size_t len) {
+    if (atomic_exchange(&ll_first_error_shown, 1)) return;
+    fprintf(stderr, "logs_loadgen: %s: status %d: %.*s\n", what, status, (int)(len > 400 ? 400 : len), body ? body : "");
+}
+
+/* Sends a small JSON call; returns the status. */
+static int ll_call_json(ll_conn *c, const char *op, const sw_buf *body, const char **rb, size_t *rl) {
+    char sha[65];
+    sw_sigv4_sha256_hex(body->data, body->len, sha);
+    return ll_call(c, op, body->data, body->len, sha, rb, rl);
+}
+
+/* ---------- put ---------- */
+
+/* CreateLogGroup and CreateLogStream for the whole corpus (an existing one is fine). */
+static void ll_setup(void) {
+    ll_conn c = {.fd = -1};
+    sw_buf_init(&c.head);
+    sw_buf b;
+    sw_buf_init(&b);
+    for (int s = 0; s < LL_STREAMS; s++) {
+        char group[32], stream[48];
+        ll_group_name(s / LL_STREAMS_PER_GROUP, group);
+        ll_stream_name(s, stream);
+        const char *rb = NULL;
+        size_t rl = 0;
+        int status;
+        if (s % LL_STREAMS_PER_GROUP == 0) {
+            sw_buf_reset(&b);
+            sw_buf_printf(&b, "{\"logGroupName\":\"%s\"}", group);
+            status = ll_call_json(&c, "CreateLogGroup", &b, &rb, &rl);
+            if (status != 200 && !(rb && memmem(rb, rl, "ResourceAlreadyExists", 21))) { ll_show_error("CreateLogGroup", status, rb, rl); exit(1); }
+        }
+        sw_buf_reset(&b);
+        sw_buf_printf(&b, "{\"logGroupName\":\"%s\",\"logStreamName\":\"%s\"}", group, stream);
+        status = ll_call_json(&c, "CreateLogStream", &b, &rb, &rl);
+        if (status != 200 && !(rb && memmem(rb, rl, "ResourceAlreadyExists", 21))) { ll_show_error("CreateLogStream", status, rb, rl); exit(1); }
+    }
+    sw_buf_free(&b);
+    ll_conn_free(&c);
+}
+
+static atomic_size_t ll_next;
+static atomic_long ll_ok, ll_bad, ll_rejected;
+static atomic_size_t ll_put_bytes, ll_put_events;
+
+typedef struct ll_worker { double *lat; size_t nlat, cap; } ll_worker;
+
+static void *ll_put_thread(void *arg) {
+    ll_worker *w = arg;
+    ll_conn c = {.fd = -1};
+    sw_buf_init(&c.head);
+    for (;;) {
+        size_t i = atomic_fetch_add(&ll_next, 1);
+        if (i >= ll_nreqs) break;
+        ll_req *r = ll_order[i];
+        const char *rb = NULL;
+        size_t rl = 0;
+        double t0 = ll_now();
+        int status = ll_call(&c, "PutLogEvents", r->body, r->len, r->sha, &rb, &rl);
+        if (w->nlat == w->cap) { w->cap = w->cap ? w->cap * 2 : 1024; w->lat = realloc(w->lat, w->cap * sizeof *w->lat); }
+        w->lat[w->nlat++] = ll_now() - t0;
+        if (status != 200) {
+            atomic_fetch_add(&ll_bad, 1);
+            ll_show_error("PutLogEvents", status, rb, rl);
+            if (status < 0) break;
+            continue;
+        }
+        if (memmem(rb, rl, "rejectedLogEventsInfo", 21)) { atomic_fetch_add(&ll_rejected, 1); ll_show_error("PutLogEvents rejected events", status, rb, rl); }
+        atomic_fetch_add(&ll_ok, 1);
+        atomic_fetch_add(&ll_put_bytes, r->raw_bytes);
+        atomic_fetch_add(&ll_put_events, r->events);
+    }
+    ll_conn_free(&c);
+    return NULL;
+}
+
+static int ll_dbl_cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double ll_pct(const double *sorted, size_t n, double p) {
+    if (!n) return 0;
+    size_t i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
+    return sorted[i < n ? i : n - 1];
+}
+
+static void ll_print_latency(ll_worker *w, int nw) {
+    size_t n = 0, k = 0;
+    for (int i = 0; i < nw; i++) n += w[i].nlat;
+    double *all = malloc((n ? n : 1) * sizeof *all);
+    for (int i = 0; i < nw; i++) { memcpy(all + k, w[i].lat, w[i].nlat * sizeof *all); k += w[i].nlat; free(w[i].lat); }
+    qsort(all, n, sizeof *all, ll_dbl_cmp);
+    printf("\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f", ll_pct(all, n, 50) * 1e3, ll_pct(all, n, 99) * 1e3, n ? all[n - 1] * 1e3 : 0);
+    free(all);
+}
+
+static int ll_put(void) {
+    if (!ll_o.t0_ms) ll_o.t0_ms = ((long long)time(NULL) - 3 * 3600) * 1000;
+    double b0 = ll_now();
+    ll_build_all();
+    double build_s = ll_now() - b0;
+    size_t raw = 0, events = 0, wire = 0, max_wire = 0, max_aws = 0, max_events = 0;
+    for (size_t i = 0; i < ll_nreqs; i++) {
+        const ll_req *r = ll_order[i];
+        raw += r->raw_bytes, events += r->events, wire += r->len;
+        if (r->len > max_wire) max_wire = r->len;
+        if (r->aws_bytes > max_aws) max_aws = r->aws_bytes;
+        if (r->events > max_events) max_events = r->events;
+    }
+    fprintf(stderr, "logs_loadgen: built %zu PutLogEvents requests in %.1f s: %.1f MB of messages, %zu events, %.2f MB on the wire each "
+                    "(largest %zu bytes; AWS batch size up to %zu)\n",
+            ll_nreqs, build_s, raw / 1e6, events, wire / 1e6 / (double)ll_nreqs, max_wire, max_aws);
+    if (ll_o.raw) ll_write_raw();
+    ll_setup();
+    ll_worker w[LL_MAX_CONNS] = {{0}};
+    pthread_t th[LL_MAX_CONNS];
+    double cpu0 = ll_server_cpu(), self0 = ll_self_cpu(), t0 = ll_now();
+    for (int i = 0; i < ll_o.conns; i++) pthread_create(&th[i], NULL, ll_put_thread, &w[i]);
+    for (int i = 0; i < ll_o.conns; i++) pthread_join(th[i], NULL);
+    double secs = ll_now() - t0, self = ll_self_cpu() - self0, cpu = ll_server_cpu() - cpu0;
+    double mb = (double)atomic_load(&ll_put_bytes) / 1e6;
+    printf("{\"mode\":\"put\",\"conns\":%d,\"requests\":%zu,\"requests_ok\":%ld,\"requests_failed\":%ld,\"requests_with_rejected\":%ld,"
+           "\"events\":%zu,\"raw_bytes\":%zu,\"wire_bytes\":%zu,\"max_body_bytes\":%zu,\"max_aws_batch_bytes\":%zu,\"max_batch_events\":%zu,"
+           "\"build_s\":%.2f,\"seconds\":%.3f,\"mb_per_s\":%.1f,\"events_per_s\":%.0f,",
+           ll_o.conns, ll_nreqs, atomic_load(&ll_ok), atomic_load(&ll_bad), atomic_load(&ll_rejected), atomic_load(&ll_put_events),
+           atomic_load(&ll_put_bytes), wire, max_wire, max_aws, max_events, build_s, secs, mb / secs,
+           (double)atomic_load(&ll_put_events) / secs);
+    if (ll_o.pid)
+        printf("\"server_cpu_s\":%.2f,\"server_cpu_us_per_mb\":%.0f,\"server_cores_busy\":%.2f,", cpu, mb > 0 ? cpu * 1e6 / mb : 0, cpu / secs);
+    printf("\"client_cpu_s\":%.2f,\"client_cpu_us_per_mb\":%.0f,", self, mb > 0 ? self * 1e6 / mb : 0);
+    ll_print_latency(w, ll_o.conns);
+    printf("}\n");
+    return atomic_load(&ll_bad) || atomic_load(&ll_rejected) ? 1 : 0;
+}
+
+/* ---------- filter ---------- */
+
+static size_t ll_count(const char *s, size_t n, const char *needle) {
+    size_t k = 0, nl = strlen(needle);
+    for (const char *p = s; (p = memmem(p, (size_t)(s + n - p), needle, nl)); p += nl) k++;
+    return k;
+}
+
+/* Copies the top-level "nextToken" string of a response, still JSON-escaped, into tok; returns 0 when there
+ * is none. Inside messages the key would appear escaped (\"nextToken\"), so the first plain match is it. */
+static int ll_next_token(const char *rb, size_t rl, sw_buf *tok) {
+    static const char key[] = "\"nextToken\":\"";
+    const char *p = memmem(rb, rl, key, sizeof key - 1);
+    if (!p) return 0;
+    p += sizeof key - 1;
+    const char *q = p, *end = rb + rl;
+    while (q < end && *q != '"') q += *q == '\\' ? 2 : 1;
+    sw_buf_reset(tok);
+    sw_buf_append(tok, p, (size_t)(q - p));
+    return 1;
+}
+
+static int ll_filter(void) {
+    ll_conn c = {.fd = -1};
+    sw_buf_init(&c.head);
+    sw_buf body, tok;
+    sw_buf_init(&body);
+    sw_buf_init(&tok);
+    size_t events = 0, pages = 0, resp_bytes = 0;
+    double lat_max = 0, cpu0 = ll_server_cpu(), self0 = ll_self_cpu(), t0 = ll_now();
+    for (int g = 0; g < LL_GROUPS; g++) {
+        char group[32];
+        ll_group_name(g, group);
+        int more = 0;
+        do {
+            sw_buf_reset(&body);
+            sw_buf_printf(&body, "{\"logGroupName\":\"%s\",\"filterPattern\":\"", group);
+            ll_json_str(&body, ll_o.pattern, strlen(ll_o.pattern));
+            sw_buf_putc(&body, '"');
+            if (more) sw_buf_printf(&body, ",\"nextToken\":\"%s\"", tok.data);
+            sw_buf_putc(&body, '}');
+            const char *rb = NULL;
+            size_t rl = 0;
+            double s0 = ll_now();
+            int status = ll_call_json(&c, "FilterLogEvents", &body, &rb, &rl);
+            double dt = ll_now() - s0;
+            if (dt > lat_max) lat_max = dt;
+            if (status != 200) { ll_show_error("FilterLogEvents", status, rb, rl); exit(1); }
+            pages++;
+            resp_bytes += rl;
+            events += ll_count(rb, rl, "\"eventId\":");
+            more = ll_next_token(rb, rl, &tok);
+        } while (more);
+    }
+    double secs = ll_now() - t0, self = ll_self_cpu() - self0, cpu = ll_server_cpu() - cpu0;
+    printf("{\"mode\":\"filter\",\"pattern\":\"");
+    sw_buf_reset(&body);
+    ll_json_str(&body, ll_o.pattern, strlen(ll_o.pattern));
+    fwrite(body.data, 1, body.len, stdout);
+    printf("\",\"groups\":%d,\"events\":%zu,\"pages\":%zu,\"response_bytes\":%zu,\"seconds\":%.4f,\"max_call_ms\":%.1f,\"raw_bytes\":%.0f,"
+           "\"gb_per_s\":%.3f,\"mb_per_s\":%.1f,\"client_cpu_s\":%.3f",
+           LL_GROUPS, events, pages, resp_bytes, secs, lat_max * 1e3, ll_o.raw_bytes, ll_o.raw_bytes / secs / 1e9,
+           ll_o.raw_bytes / secs / 1e6, self);
+    if (ll_o.pid) printf(",\"server_cpu_s\":%.3f", cpu);
+    printf("}\n");
+    sw_buf_free(&body);
+    sw_buf_free(&tok);
+    ll_conn_free(&c);
+    return 0;
+}
+
+/* ---------- command line ---------- */
+
+static const char *ll_usage =
+    "usage: logs_loadgen put|filter --port P [options]\n"
+    "  put:    --mb 300 (corpus MiB) --max-mb M (put only the first M MiB, by rounds) --t0-ms EPOCH_MS (default 3 h ago)\n"
+    "          --conns 8 --raw FILE (write the messages put, one per line)\n"
+    "  filter: --pattern PATTERN --raw-bytes N (raw bytes in the 10 groups, for GB/s)\n"
+    "  both:   --host 127.0.0.1 --pid SERVER_PID --akid AKIDBENCH --secret benchsecret --region us-east-1\n";
+
+int main(int argc, char **argv) {
+    if (argc < 2) { fputs(ll_usage, stderr); return 2; }
+    ll_o.mode = argv[1];
+    for (int i = 2; i < argc; i++) {
+        const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v || strncmp(k, "--", 2) != 0) { fputs(ll_usage, stderr); return 2; }
+        k += 2;
+        i++;
+        if (!strcmp(k, "host")) ll_o.host = v;
+        else if (!strcmp(k, "port")) ll_o.port = atoi(v);
+        else if (!strcmp(k, "mb")) ll_o.mb = atof(v);
+        else if (!strcmp(k, "max-mb")) ll_o.max_mb = atof(v);
+        else if (!strcmp(k, "t0-ms")) ll_o.t0_ms = atoll(v);
+        else if (!strcmp(k, "conns")) ll_o.conns = atoi(v);
+        else if (!strcmp(k, "pid")) ll_o.pid = atoi(v);
+        else if (!strcmp(k, "raw")) ll_o.raw = v;
+        else if (!strcmp(k, "pattern")) ll_o.pattern = v;
+        else if (!strcmp(k, "raw-bytes")) ll_o.raw_bytes = atof(v);
+        else if (!strcmp(k, "akid")) ll_o.akid = v;
+        else if (!strcmp(k, "secret")) ll_o.secret = v;
+        else if (!strcmp(k, "region")) ll_o.region = v;
+        else { fprintf(stderr, "logs_loadgen: unknown option --%s\n%s", k, ll_usage); return 2; }
+    }
+    if (ll_o.port <= 0 || ll_o.conns < 1 || ll_o.conns > LL_MAX_CONNS || ll_o.mb <= 0) { fputs(ll_usage, stderr); return 2; }
+    if (!strcmp(ll_o.mode, "put")) return ll_put();
+    if (!strcmp(ll_o.mode, "filter")) return ll_filter();
+    fputs(ll_usage, stderr);
+    return 2;
+}
