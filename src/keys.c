@@ -1,6 +1,7 @@
 /* keys.c -- the key file: "AKID SECRET ACCOUNT [trusted]" per line, rewritten atomically, mode 0600. */
 #include "keys.h"
 #include "alloc.h"
+#include "fileio.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -82,8 +83,7 @@ static int sw_keys_write(const char *path, const sw_key *keys, size_t n) {
     if (bad || rename(tmp, path) != 0) { unlink(tmp); return -1; }
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
-    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) { fsync(dfd); close(dfd); }
+    sw_fsync_dir(dirname(dir));
     return 0;
 }
 

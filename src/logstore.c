@@ -5,6 +5,7 @@
 #include "hash.h"
 #include "log.h"
 #include "logstore_int.h"
+#include "fileio.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +18,6 @@
 
 /* Metadata records: u8 type, then u64 / i64 little-endian and strings as u32 length + bytes. */
 enum { M_NEXT_ID = 1, M_GROUP, M_GROUP_DEL, M_RETENTION, M_TAG, M_TAG_DEL, M_MF, M_MF_DEL, M_STREAM, M_STREAM_DEL };
-
-int ls_fsync_dir(const char *dir) {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
 
 /* ---------- record encoding ---------- */
 
@@ -393,7 +386,7 @@ static int meta_compact(sw_logstore *s, const char *path, char *err, size_t errl
     sw_buf_free(&b);
     int rc = sw_wal_sync(w, lsn);
     sw_wal_close(w);
-    if (rc || rename(tmp, path) || ls_fsync_dir(s->dir)) {
+    if (rc || rename(tmp, path) || sw_fsync_dir(s->dir)) {
         snprintf(err, errlen, "%s: cannot compact the metadata log: %s", path, strerror(errno));
         return -1;
     }
@@ -543,7 +536,7 @@ int sw_logstore_create_group(sw_logstore *s, const sw_log_scope *sc, const char 
     if (ls_group_find(s, sc, group)) { pthread_rwlock_unlock(&s->lock); return -EEXIST; }
     ls_group *g = group_new(s, s->next_id++, sc->account, sc->region, group, now_ms);
     /* The directory first: a crash before the record is logged leaves only an orphan that open removes. */
-    if (mkdir(g->dir, 0700) || ls_fsync_dir(s->dir)) {
+    if (mkdir(g->dir, 0700) || sw_fsync_dir(s->dir)) {
         sw_log("error", "logstore: cannot create a log group directory", "\"dir\":\"%s\",\"errno\":%d", g->dir, errno);
         pthread_rwlock_unlock(&s->lock);
         ls_group_release(g);

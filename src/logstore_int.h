@@ -139,7 +139,6 @@ ls_stream *ls_stream_find(ls_group *g, const char *name);                       
 ls_stream *ls_stream_by_id(ls_group *g, uint64_t id);                                 /* under the store lock */
 ls_group *ls_group_acquire(sw_logstore *s, const sw_log_scope *sc, const char *name); /* takes a reference */
 void ls_group_release(ls_group *g);
-int ls_fsync_dir(const char *dir);
 
 /* logstore_seg.c: building, writing, loading and decoding segments. */
 typedef struct ls_sev { int64_t ts, ingest; uint64_t seq, stream; const char *msg; uint32_t len; } ls_sev;

@@ -17,6 +17,7 @@
 #include "crc32c.h"
 #include "log.h"
 #include "logstore_int.h"
+#include "fileio.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -246,24 +247,13 @@ static void builder_index(seg_builder *sb, sw_buf *ix, uint64_t filters_off) {
     }
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-    while (n) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 /* Writes bytes as path via a temp name so the final name only ever holds a complete, synced file. */
 static int write_file_atomic(const char *dir, const char *path, const char *data, size_t n) {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
-    if (write_all(fd, data, n) || fdatasync(fd)) {
+    if (sw_write_all(fd, data, n) || fdatasync(fd)) {
         int e = errno;
         close(fd);
         unlink(tmp);
@@ -271,7 +261,7 @@ static int write_file_atomic(const char *dir, const char *path, const char *data
         return -1;
     }
     close(fd);
-    if (rename(tmp, path) || ls_fsync_dir(dir)) {
+    if (rename(tmp, path) || sw_fsync_dir(dir)) {
         int e = errno;
         unlink(tmp);
         errno = e;

@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "log.h"
 #include "logstore_int.h"
+#include "fileio.h"
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -571,7 +572,7 @@ static int retain_group(sw_logstore *s, ls_group *g, int64_t now_ms) {
         unlink(gone[i]->path);
         ls_seg_release(gone[i]);
     }
-    if (ngone) ls_fsync_dir(g->dir);
+    if (ngone) sw_fsync_dir(g->dir);
     sw_free(gone);
     return (int)ngone;
 }

@@ -3,6 +3,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "crc32c.h"
+#include "fileio.h"
 #include "log.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -81,17 +82,6 @@ static int sw_wal_replay(sw_wal *w, const char *path, sw_wal_replay_fn fn, void 
         }
     }
     w->size = good;
-    return 0;
-}
-
-static int sw_write_all(int fd, const char *p, size_t n) {
-    while (n) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        p += k;
-        n -= (size_t)k;
-    }
     return 0;
 }
 
