@@ -10,8 +10,9 @@
  *         SigV4-signed (service "logs") just before it is sent, over the SHA-256 computed at build time; the
  *         server must answer 200 without rejectedLogEventsInfo. --raw FILE writes the messages that were put,
  *         one per line, for zstd / rg / grep.
- * filter: pages FilterLogEvents (nextToken until none) through every group for one pattern and reports the raw
- *         bytes covered per second (--raw-bytes, the bytes put into those groups, over the wall time).
+ * filter: pages FilterLogEvents (nextToken until none) through every group for one pattern, one group at a time per
+ *         connection (--conns, default 1), and reports the raw bytes covered per second (--raw-bytes, the bytes put
+ *         into those groups, over the wall time).
  * With --pid the server's CPU time (utime+stime from /proc/PID/stat) is read before and after. Prints one JSON
  * line of results on stdout. The HTTP client is the one of bench/loadgen.c. Loopback use only. */
 #include "buf.h"
@@ -210,7 +211,7 @@ typedef struct ll_stream { ll_req *reqs; size_t n, cap; } ll_stream;
 
 static ll_stream ll_streams[LL_STREAMS];
 
-/* Closes the batch being built in b into a request of stream s. */
+/* Closes the batch being built in b (its messages in raw) into the next request of stream st. */
 static void ll_finish_batch(ll_stream *st, sw_buf *b, sw_buf *raw, size_t events, size_t raw_bytes) {
     sw_buf_puts(b, "]}");
     if (st->n == st->cap) {
@@ -304,7 +305,7 @@ static void ll_build_all(void) {
         for (int s = 0; s < LL_STREAMS; s++) {
             if (r >= ll_streams[s].n) continue;
             ll_req *q = &ll_streams[s].reqs[r];
-            if (kept + (double)q->raw_bytes > limit) continue;
+            if (kept + (double)q->raw_bytes > limit) return;
             kept += (double)q->raw_bytes;
             ll_order[ll_nreqs++] = q;
         }
@@ -610,15 +611,19 @@ static int ll_next_token(const char *rb, size_t rl, sw_buf *tok) {
     return 1;
 }
 
-static int ll_filter(void) {
+/* Totals of a filter run, shared by the paging threads. */
+static atomic_int ll_next_group;
+static atomic_size_t ll_f_events, ll_f_pages, ll_f_resp_bytes;
+static _Atomic double ll_f_lat_max;
+
+/* Pages FilterLogEvents through the groups this thread takes, one at a time, until none is left. */
+static void *ll_filter_thread(void *arg) {
     ll_conn c = {.fd = -1};
     sw_buf_init(&c.head);
     sw_buf body, tok;
     sw_buf_init(&body);
     sw_buf_init(&tok);
-    size_t events = 0, pages = 0, resp_bytes = 0;
-    double lat_max = 0, cpu0 = ll_server_cpu(), self0 = ll_self_cpu(), t0 = ll_now();
-    for (int g = 0; g < LL_GROUPS; g++) {
+    for (int g; (g = atomic_fetch_add(&ll_next_group, 1)) < LL_GROUPS;) {
         char group[32];
         ll_group_name(g, group);
         int more = 0;
@@ -633,29 +638,38 @@ static int ll_filter(void) {
             size_t rl = 0;
             double s0 = ll_now();
             int status = ll_call_json(&c, "FilterLogEvents", &body, &rb, &rl);
-            double dt = ll_now() - s0;
-            if (dt > lat_max) lat_max = dt;
+            double dt = ll_now() - s0, seen = atomic_load(&ll_f_lat_max);
+            while (dt > seen && !atomic_compare_exchange_weak(&ll_f_lat_max, &seen, dt)) {}
             if (status != 200) { ll_show_error("FilterLogEvents", status, rb, rl); exit(1); }
-            pages++;
-            resp_bytes += rl;
-            events += ll_count(rb, rl, "\"eventId\":");
+            atomic_fetch_add(&ll_f_pages, 1);
+            atomic_fetch_add(&ll_f_resp_bytes, rl);
+            atomic_fetch_add(&ll_f_events, ll_count(rb, rl, "\"eventId\":"));
             more = ll_next_token(rb, rl, &tok);
         } while (more);
     }
-    double secs = ll_now() - t0, self = ll_self_cpu() - self0, cpu = ll_server_cpu() - cpu0;
-    printf("{\"mode\":\"filter\",\"pattern\":\"");
-    sw_buf_reset(&body);
-    ll_json_str(&body, ll_o.pattern, strlen(ll_o.pattern));
-    fwrite(body.data, 1, body.len, stdout);
-    printf("\",\"groups\":%d,\"events\":%zu,\"pages\":%zu,\"response_bytes\":%zu,\"seconds\":%.4f,\"max_call_ms\":%.1f,\"raw_bytes\":%.0f,"
-           "\"gb_per_s\":%.3f,\"mb_per_s\":%.1f,\"client_cpu_s\":%.3f",
-           LL_GROUPS, events, pages, resp_bytes, secs, lat_max * 1e3, ll_o.raw_bytes, ll_o.raw_bytes / secs / 1e9,
-           ll_o.raw_bytes / secs / 1e6, self);
-    if (ll_o.pid) printf(",\"server_cpu_s\":%.3f", cpu);
-    printf("}\n");
     sw_buf_free(&body);
     sw_buf_free(&tok);
     ll_conn_free(&c);
+    return NULL;
+}
+
+static int ll_filter(void) {
+    pthread_t th[LL_MAX_CONNS];
+    double cpu0 = ll_server_cpu(), self0 = ll_self_cpu(), t0 = ll_now();
+    for (int i = 0; i < ll_o.conns; i++) pthread_create(&th[i], NULL, ll_filter_thread, NULL);
+    for (int i = 0; i < ll_o.conns; i++) pthread_join(th[i], NULL);
+    double secs = ll_now() - t0, self = ll_self_cpu() - self0, cpu = ll_server_cpu() - cpu0;
+    sw_buf pat;
+    sw_buf_init(&pat);
+    ll_json_str(&pat, ll_o.pattern, strlen(ll_o.pattern));
+    printf("{\"mode\":\"filter\",\"pattern\":\"%.*s\",\"conns\":%d,\"groups\":%d,\"events\":%zu,\"pages\":%zu,\"response_bytes\":%zu,"
+           "\"seconds\":%.4f,\"max_call_ms\":%.1f,\"raw_bytes\":%.0f,\"gb_per_s\":%.3f,\"mb_per_s\":%.1f,\"client_cpu_s\":%.3f",
+           (int)pat.len, pat.data, ll_o.conns, LL_GROUPS, atomic_load(&ll_f_events), atomic_load(&ll_f_pages),
+           atomic_load(&ll_f_resp_bytes), secs, atomic_load(&ll_f_lat_max) * 1e3, ll_o.raw_bytes, ll_o.raw_bytes / secs / 1e9,
+           ll_o.raw_bytes / secs / 1e6, self);
+    if (ll_o.pid) printf(",\"server_cpu_s\":%.3f", cpu);
+    printf("}\n");
+    sw_buf_free(&pat);
     return 0;
 }
 
@@ -665,12 +679,13 @@ static const char *ll_usage =
     "usage: logs_loadgen put|filter --port P [options]\n"
     "  put:    --mb 300 (corpus MiB) --max-mb M (put only the first M MiB, by rounds) --t0-ms EPOCH_MS (default 3 h ago)\n"
     "          --conns 8 --raw FILE (write the messages put, one per line)\n"
-    "  filter: --pattern PATTERN --raw-bytes N (raw bytes in the 10 groups, for GB/s)\n"
+    "  filter: --pattern PATTERN --raw-bytes N (raw bytes in the 10 groups, for GB/s) --conns 1 (groups paged in parallel)\n"
     "  both:   --host 127.0.0.1 --pid SERVER_PID --akid AKIDBENCH --secret benchsecret --region us-east-1\n";
 
 int main(int argc, char **argv) {
     if (argc < 2) { fputs(ll_usage, stderr); return 2; }
     ll_o.mode = argv[1];
+    int conns_given = 0;
     for (int i = 2; i < argc; i++) {
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v || strncmp(k, "--", 2) != 0) { fputs(ll_usage, stderr); return 2; }
@@ -681,7 +696,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(k, "mb")) ll_o.mb = atof(v);
         else if (!strcmp(k, "max-mb")) ll_o.max_mb = atof(v);
         else if (!strcmp(k, "t0-ms")) ll_o.t0_ms = atoll(v);
-        else if (!strcmp(k, "conns")) ll_o.conns = atoi(v);
+        else if (!strcmp(k, "conns")) ll_o.conns = atoi(v), conns_given = 1;
         else if (!strcmp(k, "pid")) ll_o.pid = atoi(v);
         else if (!strcmp(k, "raw")) ll_o.raw = v;
         else if (!strcmp(k, "pattern")) ll_o.pattern = v;
@@ -693,6 +708,7 @@ int main(int argc, char **argv) {
     }
     if (ll_o.port <= 0 || ll_o.conns < 1 || ll_o.conns > LL_MAX_CONNS || ll_o.mb <= 0) { fputs(ll_usage, stderr); return 2; }
     if (!strcmp(ll_o.mode, "put")) return ll_put();
+    if (!strcmp(ll_o.mode, "filter") && !conns_given) ll_o.conns = 1;
     if (!strcmp(ll_o.mode, "filter")) return ll_filter();
     fputs(ll_usage, stderr);
     return 2;

@@ -147,14 +147,17 @@ static int sw_serve(sw_config *c) {
     if (!h) { fprintf(stderr, "skywatch: %s\n", err); sw_metrics_close(m); return 1; }
     sw_log("info", "listening", "\"address\":\"%s:%d\",\"data\":\"%s\",\"max_connections\":%d", c->listen_host,
            sw_http_port(h), c->data_dir, c->max_connections);
-    /* The scheduler: retention runs once a minute on the one clock (sleep in short steps so a signal
-     * is noticed at once). */
-    for (int64_t last = 0; !sw_stop_signal; usleep(200000)) {
+    /* The scheduler, on the one clock (short sleeps so a signal is noticed at once): retention once a
+     * minute; every five minutes the log store packs in-memory tails into compressed segments, so an
+     * idle group does not keep its recent events uncompressed until the next restart. */
+    for (int64_t last = 0, last_pack = sw_clock_now_ms(); !sw_stop_signal; usleep(200000)) {
         int64_t now = sw_clock_now_ms();
         if (now - last >= 60000) { sw_logstore_apply_retention(logs, now); last = now; }
+        if (now - last_pack >= 300000) { sw_logstore_flush(logs); last_pack = now; }
     }
     sw_log("info", "shutting down", "\"signal\":%d", (int)sw_stop_signal);
     sw_http_stop(h, 30000);
+    sw_logstore_flush(logs);
     sw_logstore_close(logs);
     sw_metrics_close(m);
     sw_keys_close(ks);
