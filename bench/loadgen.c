@@ -10,6 +10,7 @@
  * CPU time (utime+stime from /proc/PID/stat) and RSS are read before and after the run.
  * Prints one JSON line of results on stdout. Loopback use only. */
 #include "buf.h"
+#include "httpc.h"
 #include "sigv4.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -192,12 +193,7 @@ static void lg_build_all(void) {
 
 /* ---------- HTTP ---------- */
 
-typedef struct lg_conn {
-    int fd;
-    char *in;           /* response bytes */
-    size_t inlen, incap;
-    sw_buf head;
-} lg_conn;
+typedef bench_conn lg_conn;
 
 static int lg_connect(lg_conn *c) {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)lg_o.port)};
@@ -247,69 +243,6 @@ static void lg_sign_head(lg_conn *c, const char *target, const char *ctype, int 
     sw_buf_free(&auth);
 }
 
-static int lg_write_all(int fd, struct iovec *iov, int n) {
-    while (n > 0) {
-        ssize_t k = writev(fd, iov, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        while (n > 0 && (size_t)k >= iov->iov_len) { k -= (ssize_t)iov->iov_len; iov++; n--; }
-        if (n > 0) { iov->iov_base = (char *)iov->iov_base + k; iov->iov_len -= (size_t)k; }
-    }
-    return 0;
-}
-
-static int lg_fill(lg_conn *c) {
-    if (c->incap - c->inlen < 65536) {
-        c->incap = c->incap ? c->incap * 2 : 262144;
-        c->in = realloc(c->in, c->incap);
-    }
-    ssize_t k;
-    do k = read(c->fd, c->in + c->inlen, c->incap - c->inlen - 1); while (k < 0 && errno == EINTR);
-    if (k > 0) { c->inlen += (size_t)k; c->in[c->inlen] = '\0'; }
-    return (int)k;
-}
-
-/* Returns the value of header name in the head [head, head+hlen), or NULL. */
-static const char *lg_find_header(const char *head, size_t hlen, const char *name) {
-    size_t n = strlen(name);
-    const char *end = head + hlen;
-    for (const char *p = memchr(head, '\n', hlen); p && p + 1 < end; p = memchr(p + 1, '\n', (size_t)(end - p - 1))) {
-        const char *line = p + 1;
-        if ((size_t)(end - line) > n && strncasecmp(line, name, n) == 0 && line[n] == ':') {
-            line += n + 1;
-            while (*line == ' ') line++;
-            return line;
-        }
-    }
-    return NULL;
-}
-
-/* Reads one response. Returns the status, or -1 on a broken connection. *body and *blen point into c->in
- * until the next call. Sets *closing when the server will close the connection after it. */
-static int lg_read_response(lg_conn *c, const char **body, size_t *blen, int *closing) {
-    c->inlen = 0;
-    char *eoh;
-    while (!(c->inlen && (eoh = strstr(c->in, "\r\n\r\n"))))
-        if (lg_fill(c) <= 0) return -1;
-    size_t hlen = (size_t)(eoh - c->in) + 4;
-    int status = 0;
-    if (sscanf(c->in, "HTTP/%*d.%*d %d", &status) != 1) return -1;
-    const char *cl = lg_find_header(c->in, hlen, "Content-Length");
-    const char *conn = lg_find_header(c->in, hlen, "Connection");
-    *closing = (conn && strncasecmp(conn, "close", 5) == 0) || strncmp(c->in, "HTTP/1.0", 8) == 0;
-    if (lg_find_header(c->in, hlen, "Transfer-Encoding")) lg_die("chunked responses are not supported");
-    if (cl) {
-        size_t want = hlen + strtoull(cl, NULL, 10);
-        while (c->inlen < want)
-            if (lg_fill(c) <= 0) return -1;
-    } else {
-        *closing = 1;
-        while (lg_fill(c) > 0) {}
-    }
-    *body = c->in + hlen;
-    *blen = c->inlen - hlen;
-    return status;
-}
 
 /* Sends one prepared POST and reads its answer; reconnects when the server closed. Returns the status or -1. */
 static int lg_exchange(lg_conn *c, const char *body, size_t len, const char **rbody, size_t *rlen) {
@@ -317,7 +250,7 @@ static int lg_exchange(lg_conn *c, const char *body, size_t len, const char **rb
         if (c->fd < 0 && lg_connect(c)) return -1;
         struct iovec iov[2] = {{c->head.data, c->head.len}, {(void *)body, len}};
         int closing = 0, status = -1;
-        if (lg_write_all(c->fd, iov, 2) == 0) status = lg_read_response(c, rbody, rlen, &closing);
+        if (bench_write_all(c->fd, iov, 2) == 0) status = bench_read_response(c, rbody, rlen, &closing);
         if (status < 0 || closing) { close(c->fd); c->fd = -1; }
         if (status >= 0) return status;
     }

@@ -16,6 +16,7 @@
  * With --pid the server's CPU time (utime+stime from /proc/PID/stat) is read before and after. Prints one JSON
  * line of results on stdout. The HTTP client is the one of bench/loadgen.c. Loopback use only. */
 #include "buf.h"
+#include "httpc.h"
 #include "sigv4.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -320,12 +321,7 @@ static void ll_write_raw(void) {
 
 /* ---------- HTTP (as bench/loadgen.c) ---------- */
 
-typedef struct ll_conn {
-    int fd;
-    char *in;           /* response bytes */
-    size_t inlen, incap;
-    sw_buf head;
-} ll_conn;
+typedef bench_conn ll_conn;
 
 static int ll_connect(ll_conn *c) {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)ll_o.port)};
@@ -365,69 +361,6 @@ static void ll_sign_head(ll_conn *c, const char *op, const char *sha, size_t len
     sw_buf_free(&auth);
 }
 
-static int ll_write_all(int fd, struct iovec *iov, int n) {
-    while (n > 0) {
-        ssize_t k = writev(fd, iov, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        while (n > 0 && (size_t)k >= iov->iov_len) { k -= (ssize_t)iov->iov_len; iov++; n--; }
-        if (n > 0) { iov->iov_base = (char *)iov->iov_base + k; iov->iov_len -= (size_t)k; }
-    }
-    return 0;
-}
-
-static int ll_fill(ll_conn *c) {
-    if (c->incap - c->inlen < 65536) {
-        c->incap = c->incap ? c->incap * 2 : 262144;
-        c->in = realloc(c->in, c->incap);
-    }
-    ssize_t k;
-    do k = read(c->fd, c->in + c->inlen, c->incap - c->inlen - 1); while (k < 0 && errno == EINTR);
-    if (k > 0) { c->inlen += (size_t)k; c->in[c->inlen] = '\0'; }
-    return (int)k;
-}
-
-/* Returns the value of header name in the head [head, head+hlen), or NULL. */
-static const char *ll_find_header(const char *head, size_t hlen, const char *name) {
-    size_t n = strlen(name);
-    const char *end = head + hlen;
-    for (const char *p = memchr(head, '\n', hlen); p && p + 1 < end; p = memchr(p + 1, '\n', (size_t)(end - p - 1))) {
-        const char *line = p + 1;
-        if ((size_t)(end - line) > n && strncasecmp(line, name, n) == 0 && line[n] == ':') {
-            line += n + 1;
-            while (*line == ' ') line++;
-            return line;
-        }
-    }
-    return NULL;
-}
-
-/* Reads one response. Returns the status, or -1 on a broken connection. *body and *blen point into c->in
- * until the next call. Sets *closing when the server will close the connection after it. */
-static int ll_read_response(ll_conn *c, const char **body, size_t *blen, int *closing) {
-    c->inlen = 0;
-    char *eoh = NULL;
-    while (!(c->inlen && (eoh = strstr(c->in, "\r\n\r\n"))))
-        if (ll_fill(c) <= 0) return -1;
-    size_t hlen = (size_t)(eoh - c->in) + 4;
-    int status = 0;
-    if (sscanf(c->in, "HTTP/%*d.%*d %d", &status) != 1) return -1;
-    const char *cl = ll_find_header(c->in, hlen, "Content-Length");
-    const char *conn = ll_find_header(c->in, hlen, "Connection");
-    *closing = (conn && strncasecmp(conn, "close", 5) == 0) || strncmp(c->in, "HTTP/1.0", 8) == 0;
-    if (ll_find_header(c->in, hlen, "Transfer-Encoding")) ll_die("chunked responses are not supported");
-    if (cl) {
-        size_t want = hlen + strtoull(cl, NULL, 10);
-        while (c->inlen < want)
-            if (ll_fill(c) <= 0) return -1;
-    } else {
-        *closing = 1;
-        while (ll_fill(c) > 0) {}
-    }
-    *body = c->in + hlen;
-    *blen = c->inlen - hlen;
-    return status;
-}
 
 /* Signs and sends one POST of operation op, reads its answer; reconnects once when the server closed.
  * Returns the status or -1. */
@@ -437,7 +370,7 @@ static int ll_call(ll_conn *c, const char *op, const char *body, size_t len, con
         ll_sign_head(c, op, sha, len);
         struct iovec iov[2] = {{c->head.data, c->head.len}, {(void *)body, len}};
         int closing = 0, status = -1;
-        if (ll_write_all(c->fd, iov, 2) == 0) status = ll_read_response(c, rbody, rlen, &closing);
+        if (bench_write_all(c->fd, iov, 2) == 0) status = bench_read_response(c, rbody, rlen, &closing);
         if (status < 0 || closing) { close(c->fd); c->fd = -1; }
         if (status >= 0) return status;
     }

@@ -35,7 +35,7 @@ mkdir -p "$BENCH_DIR"
 log "building skywatch ($SW) and the load generator"
 make -s B="$BENCH_DIR" "$SW" -j"$(nproc)"
 cc -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Isrc -pthread \
-    bench/logs_loadgen.c src/sigv4.c src/buf.c src/alloc.c -lcrypto -lm -o "$LOADGEN"
+    -Ibench bench/logs_loadgen.c bench/httpc.c src/sigv4.c src/buf.c src/alloc.c -lcrypto -lm -o "$LOADGEN"
 for tool in zstd rg; do command -v "$tool" >/dev/null || die "$tool is missing (apt-get install -y ${tool/rg/ripgrep})"; done
 
 mkdir -p "$RUN"

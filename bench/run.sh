@@ -34,7 +34,7 @@ mkdir -p "$BENCH_DIR"
 log "building skywatch ($SW) and the load generator"
 make -s B="$BENCH_DIR" "$SW" -j"$(nproc)"
 cc -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Isrc -pthread \
-    bench/loadgen.c src/sigv4.c src/buf.c src/alloc.c -lcrypto -lz -lm -o "$LOADGEN"
+    -Ibench bench/loadgen.c bench/httpc.c src/sigv4.c src/buf.c src/alloc.c -lcrypto -lz -lm -o "$LOADGEN"
 
 mkdir -p "$RUN"
 : >"$RESULTS"
