@@ -543,6 +543,7 @@ static sw_service sw_cloudwatch = {
     .signing_name = "monitoring",
     .handlers = sw_cloudwatch_handlers,
     .nhandlers = sizeof sw_cloudwatch_handlers / sizeof sw_cloudwatch_handlers[0],
+    .query = 1,
     .query_compatible = 1,
     .cbor = 1,
     .shape_namespace = "com.amazonaws.cloudwatch",

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void sw_config_defaults(sw_config *c) {
     memset(c, 0, sizeof *c);
@@ -15,6 +16,14 @@ void sw_config_defaults(sw_config *c) {
     c->max_request_bytes = 8 << 20;
     c->max_inflated_bytes = 16 << 20;
     c->request_log = 1;
+    c->manual_clock_ms = -1;
+    snprintf(c->smtp_from, sizeof c->smtp_from, "no-reply@sns.skywatch.invalid");
+}
+
+static int sw_set_str(char *dst, size_t cap, const char *v) {
+    if (strlen(v) >= cap) return -1;
+    snprintf(dst, cap, "%s", v);
+    return 0;
 }
 
 static int sw_parse_size(const char *v, size_t min, size_t max, size_t *out) {
@@ -50,6 +59,21 @@ int sw_config_set(sw_config *c, const char *key, const char *value, char *err, s
     }
     else if (strcmp(key, "max_request_bytes") == 0) bad = sw_parse_size(value, 1024, 1 << 30, &c->max_request_bytes);
     else if (strcmp(key, "max_inflated_bytes") == 0) bad = sw_parse_size(value, 1024, 1 << 30, &c->max_inflated_bytes);
+    else if (strcmp(key, "manual_clock") == 0) {
+        if (strcmp(value, "now") == 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            c->manual_clock_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        } else {
+            bad = sw_parse_size(value, 0, (size_t)253402300799000ULL, &n);
+            if (!bad) c->manual_clock_ms = (long long)n;
+        }
+    }
+    else if (strcmp(key, "public_url") == 0)
+        bad = (value[0] && strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) || sw_set_str(c->public_url, sizeof c->public_url, value);
+    else if (strcmp(key, "smtp_url") == 0)
+        bad = (value[0] && strncmp(value, "smtp://", 7) && strncmp(value, "smtps://", 8)) || sw_set_str(c->smtp_url, sizeof c->smtp_url, value);
+    else if (strcmp(key, "smtp_from") == 0) bad = !strchr(value, '@') || sw_set_str(c->smtp_from, sizeof c->smtp_from, value);
     else if (strcmp(key, "request_log") == 0) {
         bad = strcmp(value, "on") && strcmp(value, "off");
         c->request_log = strcmp(value, "on") == 0;

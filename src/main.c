@@ -7,6 +7,7 @@
 #include "logstore.h"
 #include "metrics.h"
 #include "protocol.h"
+#include "scheduler.h"
 #include "service.h"
 #include <errno.h>
 #include <malloc.h>
@@ -35,6 +36,9 @@ static const char *sw_usage =
     "  --data DIR           data directory: write-ahead log and key file (default ./skywatch-data)\n"
     "  --config FILE        read settings from FILE (format below)\n"
     "  --max-connections N  concurrent client connections, one thread each (default 1024)\n"
+    "  --manual-clock MS    testing: start the clock at epoch milliseconds MS (or 'now') and let only\n"
+    "                       POST /_skywatch/clock move it (see docs/operations.md)\n"
+    "  --public-url URL     base URL subscribers use to reach this server (default http://ADDR:PORT)\n"
     "\n"
     "Config file: one 'key = value' per line, '#' starts a comment. Keys:\n"
     "  listen = 127.0.0.1:4590       same as --listen\n"
@@ -44,6 +48,10 @@ static const char *sw_usage =
     "                                CloudWatch also applies its own 1 MB PutMetricData limit\n"
     "  max_inflated_bytes = 16777216 largest body after Content-Encoding: gzip\n"
     "  request_log = on              one JSON line per request on stderr (on|off)\n"
+    "  manual_clock = now            same as --manual-clock\n"
+    "  public_url = http://host:4590 same as --public-url\n"
+    "  smtp_url = smtp://127.0.0.1:25  relay for SNS email subscriptions (none by default)\n"
+    "  smtp_from = sns@example.com   From address of SNS email\n"
     "\n"
     "Credentials: DIR/keys (mode 0600) maps access key id -> secret -> 12-digit account id.\n"
     "  On first start with no key, serve creates one and prints how to export it.\n"
@@ -112,6 +120,17 @@ static int sw_serve_keys(sw_keystore *ks, const sw_config *c) {
     return 0;
 }
 
+/* Scheduled work of the log store: retention once a minute; every five minutes in-memory tails are
+ * packed into compressed segments, so an idle group does not keep its recent events uncompressed. */
+static int64_t sw_task_retention(void *arg, int64_t now) {
+    sw_logstore_apply_retention(arg, now);
+    return now + 60000;
+}
+static int64_t sw_task_pack(void *arg, int64_t now) {
+    sw_logstore_flush(arg);
+    return now + 300000;
+}
+
 static int sw_serve(sw_config *c) {
     /* Requests allocate and free arenas all the time: keep freed memory instead of returning it to the
      * kernel after every request (measured: half the JSON decode time went to page faults). */
@@ -124,6 +143,7 @@ static int sw_serve(sw_config *c) {
     sw_keystore *ks = sw_keys_open(path);
     if (sw_serve_keys(ks, c)) return 1;
     sw_services(); /* parse the embedded models before the first request */
+    if (c->manual_clock_ms >= 0) sw_clock_set_ms(c->manual_clock_ms);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     sw_metrics *m = sw_metrics_open(c->data_dir, err, sizeof err);
@@ -138,7 +158,12 @@ static int sw_serve(sw_config *c) {
     snprintf(logs_dir, sizeof logs_dir, "%s/logs", c->data_dir);
     sw_logstore *logs = sw_logstore_open(logs_dir, err, sizeof err);
     if (!logs) { fprintf(stderr, "skywatch: %s\n", err); sw_metrics_close(m); return 1; }
-    sw_server srv = {m, logs, ks, c->max_request_bytes, c->max_inflated_bytes, c->request_log};
+    sw_server srv = {.metrics = m, .logs = logs, .keys = ks, .max_request_bytes = c->max_request_bytes,
+                     .max_inflated_bytes = c->max_inflated_bytes, .request_log = c->request_log,
+                     .manual_clock = c->manual_clock_ms >= 0};
+    int64_t start = sw_clock_now_ms();
+    sw_scheduler_add("logs-retention", sw_task_retention, logs, start);
+    sw_scheduler_add("logs-pack", sw_task_pack, logs, start + 300000);
     struct sigaction sa = {.sa_handler = sw_on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -147,16 +172,12 @@ static int sw_serve(sw_config *c) {
     if (!h) { fprintf(stderr, "skywatch: %s\n", err); sw_metrics_close(m); return 1; }
     sw_log("info", "listening", "\"address\":\"%s:%d\",\"data\":\"%s\",\"max_connections\":%d", c->listen_host,
            sw_http_port(h), c->data_dir, c->max_connections);
-    /* The scheduler, on the one clock (short sleeps so a signal is noticed at once): retention once a
-     * minute; every five minutes the log store packs in-memory tails into compressed segments, so an
-     * idle group does not keep its recent events uncompressed until the next restart. */
-    for (int64_t last = 0, last_pack = sw_clock_now_ms(); !sw_stop_signal; usleep(200000)) {
-        int64_t now = sw_clock_now_ms();
-        if (now - last >= 60000) { sw_logstore_apply_retention(logs, now); last = now; }
-        if (now - last_pack >= 300000) { sw_logstore_flush(logs); last_pack = now; }
-    }
+    /* The scheduler runs due tasks on the one clock (short sleeps so a signal is noticed at once). With
+     * --manual-clock time stands still here and only POST /_skywatch/clock moves it. */
+    for (; !sw_stop_signal; usleep(200000)) sw_scheduler_tick();
     sw_log("info", "shutting down", "\"signal\":%d", (int)sw_stop_signal);
     sw_http_stop(h, 30000);
+    sw_scheduler_reset();
     sw_logstore_flush(logs);
     sw_logstore_close(logs);
     sw_metrics_close(m);
@@ -180,6 +201,8 @@ static int sw_serve_main(int argc, char **argv) {
         if (strcmp(flag, "--listen") == 0) key = "listen";
         else if (strcmp(flag, "--data") == 0) key = "data";
         else if (strcmp(flag, "--max-connections") == 0) key = "max_connections";
+        else if (strcmp(flag, "--manual-clock") == 0) key = "manual_clock";
+        else if (strcmp(flag, "--public-url") == 0) key = "public_url";
         else if (strcmp(flag, "--config") == 0) { i++; continue; }
         else if (strcmp(flag, "--help") == 0) { fputs(sw_usage, stdout); return 0; }
         if (!key || i + 1 >= argc) { fprintf(stderr, "skywatch: unknown or incomplete flag %s\n%s", flag, sw_usage); return 2; }

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "log.h"
 #include "model.h"
+#include "scheduler.h"
 #include "service.h"
 #include "xml.h"
 #include <openssl/rand.h>
@@ -220,7 +221,14 @@ static int sw_route(sw_call *c) {
         if (strcmp(req->method, "POST") != 0) return sw_error_set(&c->err, 405, "MethodNotAllowed", "JSON requests use POST.");
         return sw_json_route(c);
     }
-    c->svc = sw_cloudwatch_service(); /* CloudWatch is the only query-protocol service so far (SNS will be next) */
+    /* Query services share one URL: the SigV4 scope names the service (CloudWatch "monitoring", SNS "sns").
+     * Without a readable scope the request goes to CloudWatch, whose authentication step then answers. */
+    c->svc = sw_cloudwatch_service();
+    sw_sigv4_request sreq = {req->method, req->path, req->path_len, req->query, req->query_len, req->headers, req->nheaders, ""};
+    sw_sigv4_auth auth;
+    if (sw_sigv4_parse(&sreq, &auth, NULL, 0) == SW_SIGV4_OK)
+        for (const sw_service *const *sv = sw_services(); *sv; sv++)
+            if ((*sv)->query && strcmp((*sv)->signing_name, auth.service) == 0) c->svc = *sv;
     if (strcmp(req->method, "POST") == 0 && !sw_header_is(req, "content-type", "application/x-www-form-urlencoded"))
         return sw_error_set(&c->err, 415, "UnsupportedMediaType",
                             "Query requests must be application/x-www-form-urlencoded; JSON requests need X-Amz-Target; CBOR requests need Smithy-Protocol.");
@@ -244,7 +252,7 @@ static int sw_authenticate(sw_call *c) {
         return sw_error_set(&c->err, 403, "SignatureDoesNotMatch", "Credential should be scoped to correct service: '%s'.", c->svc->signing_name);
     if (sw_keys_lookup(c->srv->keys, c->auth.access_key, &c->key) != 0)
         return sw_error_set(&c->err, 403, "InvalidClientTokenId", "The security token included in the request is invalid.");
-    st = sw_sigv4_verify(&sreq, &c->auth, c->key.secret, sw_clock_now_ms() / 1000, msg, sizeof msg);
+    st = sw_sigv4_verify(&sreq, &c->auth, c->key.secret, sw_clock_real_ms() / 1000, msg, sizeof msg);
     if (st == SW_SIGV4_OK) return 0;
     if (st == SW_SIGV4_EXPIRED) {
         /* JSON services answer InvalidSignatureException (400); query services SignatureDoesNotMatch (403). */
@@ -322,9 +330,53 @@ static int sw_find_operation(sw_call *c, sw_value *tree, const sw_operation **op
     return 0;
 }
 
+/* ---------- the clock endpoint (serve --manual-clock only) ---------- */
+
+/* POST /_skywatch/clock {"advance_ms":N} or {"set_ms":N} moves a manual clock forward, running every
+ * scheduled task (alarm evaluation, retention, delivery retries) at each due time on the way; GET
+ * reads it. Signed with SigV4 for the service "skywatch" by a trusted key. */
+static int sw_admin(sw_call *c) {
+    static const sw_service admin = {.signing_name = "skywatch"};
+    c->proto = SW_PROTO_JSON;
+    c->resp->protocol = "admin";
+    snprintf(c->resp->operation, sizeof c->resp->operation, "clock");
+    if (c->req->path_len != 16 || memcmp(c->req->path, "/_skywatch/clock", 16) != 0)
+        return sw_error_set(&c->err, 404, "NotFound", "The only administrative path is /_skywatch/clock.");
+    c->svc = &admin;
+    int rc = sw_authenticate(c);
+    c->svc = NULL;
+    if (rc) return -1;
+    if (!c->key.trusted) return sw_error_set(&c->err, 403, "AccessDenied", "Only a trusted key may drive the clock.");
+    if (!c->srv->manual_clock)
+        return sw_error_set(&c->err, 400, "ClockNotManual", "The server runs on the real clock; start it with --manual-clock to drive time.");
+    int64_t now = sw_clock_now_ms(), target = now;
+    long runs = 0;
+    if (strcmp(c->req->method, "POST") == 0) {
+        sw_value *tree = NULL;
+        char msg[256];
+        if (sw_json_decode(&c->arena, c->req->body ? c->req->body : "", c->req->body_len, &tree, msg, sizeof msg) || tree->type != SW_V_MAP)
+            return sw_error_set(&c->err, 400, "SerializationException", "Expected a JSON object with advance_ms or set_ms.");
+        sw_value *adv = sw_v_get(tree, "advance_ms"), *set = sw_v_get(tree, "set_ms");
+        sw_value *v = adv ? adv : set;
+        if (!v || (adv && set) || v->type != SW_V_INT)
+            return sw_error_set(&c->err, 400, "ValidationException", "Give exactly one of advance_ms or set_ms, as an integer.");
+        target = adv ? now + v->u.i : v->u.i;
+        if (target < now || (adv && v->u.i < 0))
+            return sw_error_set(&c->err, 400, "ValidationException", "The clock only moves forward (now %lld ms).", (long long)now);
+        runs = sw_scheduler_advance_to(target);
+    } else if (strcmp(c->req->method, "GET") != 0) {
+        return sw_error_set(&c->err, 405, "MethodNotAllowed", "Use GET to read the clock and POST to move it.");
+    }
+    c->resp->status = 200;
+    c->resp->content_type = "application/json";
+    sw_buf_printf(&c->resp->body, "{\"now_ms\":%lld,\"task_runs\":%ld}", (long long)sw_clock_now_ms(), runs);
+    return 0;
+}
+
 static int sw_run(sw_call *c) {
     if (c->req->body_too_large)
         return sw_error_set(&c->err, 413, "RequestEntityTooLarge", "The request body exceeds %zu bytes.", c->srv->max_request_bytes);
+    if (c->req->path_len >= 11 && memcmp(c->req->path, "/_skywatch/", 11) == 0) return sw_admin(c);
     if (sw_route(c)) return -1;
     if (c->svc->max_request_bytes && c->req->body_len > c->svc->max_request_bytes)
         return sw_error_set(&c->err, 413, "RequestEntityTooLarge", "The request body exceeds %zu bytes.", c->svc->max_request_bytes);
@@ -341,7 +393,7 @@ static int sw_run(sw_call *c) {
         return -1;
     }
     sw_ctx ctx = {&c->arena, c->key.account, c->auth.region, c->resp->request_id, c->key.trusted, sw_clock_now_ms(),
-                  c->srv->metrics, c->srv->logs};
+                  c->srv->metrics, c->srv->logs, c->srv->alarms, c->srv->sns};
     if (sw_service_handler(c->svc, op->name)(&ctx, tree, &out, &c->err)) return -1;
     sw_encode_output(c, op, out);
     return 0;

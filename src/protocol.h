@@ -10,10 +10,13 @@
 typedef struct sw_server {
     sw_metrics *metrics;
     struct sw_logstore *logs;
+    struct sw_alarms *alarms;
+    struct sw_sns *sns;
     sw_keystore *keys;
     size_t max_request_bytes;  /* on the wire; past it: 413 */
     size_t max_inflated_bytes; /* after Content-Encoding: gzip */
     int request_log;           /* one log line per request */
+    int manual_clock;          /* serve --manual-clock: POST /_skywatch/clock drives time (tests) */
 } sw_server;
 
 typedef struct sw_http_request {

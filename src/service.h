@@ -15,6 +15,8 @@ typedef struct sw_ctx {
     int64_t now_ms;        /* the clock, read once per request */
     sw_metrics *metrics;
     struct sw_logstore *logs;
+    struct sw_alarms *alarms;
+    struct sw_sns *sns;
 } sw_ctx;
 
 /* A handler reads input (already coerced to the operation's input shape) and sets *output to a
@@ -28,6 +30,7 @@ typedef struct sw_service {
     const sw_model *model;
     const sw_handler *handlers;
     size_t nhandlers;
+    int query;                 /* answers the query protocol (routed by the SigV4 scope's service) */
     int query_compatible;      /* awsQueryCompatible: JSON/CBOR errors carry x-amzn-query-error */
     int cbor;                  /* answers Smithy RPC v2 CBOR */
     const char *shape_namespace; /* Smithy namespace for CBOR __type, e.g. "com.amazonaws.cloudwatch" */

@@ -112,6 +112,29 @@ class Server:
                 return text[text.index(marker) - 200:][:4000]
         return None
 
+    # ---- the manual clock (servers started with args=("--manual-clock", MS)) ----
+    def clock(self, advance_ms=None, set_ms=None):
+        """Reads or moves the server's manual clock through POST /_skywatch/clock (SigV4, service
+        "skywatch", the trusted root key). Every scheduled task due on the way runs before it answers.
+        Returns the clock in epoch ms."""
+        import botocore.auth
+        import botocore.awsrequest
+        import botocore.credentials
+        import urllib.request
+        url = self.endpoint + "/_skywatch/clock"
+        if advance_ms is None and set_ms is None:
+            req = botocore.awsrequest.AWSRequest(method="GET", url=url)
+        else:
+            body = json.dumps({"advance_ms": advance_ms} if advance_ms is not None else {"set_ms": set_ms})
+            req = botocore.awsrequest.AWSRequest(method="POST", url=url, data=body.encode(),
+                                                 headers={"Content-Type": "application/json"})
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(KEY_ID, SECRET), "skywatch", REGION).add_auth(req)
+        prepared = req.prepare()
+        r = urllib.request.Request(prepared.url, data=prepared.body, method=prepared.method,
+                                   headers=dict(prepared.headers))
+        with urllib.request.urlopen(r, timeout=300) as resp:
+            return json.loads(resp.read())["now_ms"]
+
     # ---- clients ----
     def boto3(self, service="cloudwatch", key_id=KEY_ID, secret=SECRET, region=REGION):
         return boto3.client(service, endpoint_url=self.endpoint, region_name=region,
