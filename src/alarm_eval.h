@@ -7,7 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { SW_ALARM_OK = 0, SW_ALARM_ALARM = 1, SW_ALARM_INSUFFICIENT = 2 } sw_alarm_state;
+#ifndef SW_ALARM_STATE_DEFINED
+#define SW_ALARM_STATE_DEFINED
+typedef enum { SW_ALARM_OK, SW_ALARM_ALARM, SW_ALARM_INSUFFICIENT } sw_alarm_state;
+#endif
 typedef enum { SW_CMP_GE, SW_CMP_GT, SW_CMP_LT, SW_CMP_LE } sw_cmp;
 typedef enum { SW_MISSING_MISSING, SW_MISSING_NOT_BREACHING, SW_MISSING_BREACHING, SW_MISSING_IGNORE } sw_missing;
 
@@ -49,7 +52,8 @@ typedef struct sw_eval_result {
     int nbreaching;              /* among the evaluated datapoints, fills included */
     int nevaluated;              /* N, or fewer when nothing could be decided */
     int nfilled;                 /* missing periods filled by the treatment */
-    size_t used[64];             /* indexes into points of the real datapoints evaluated, newest first */
+    int nreal;                   /* real datapoints evaluated */
+    size_t used[64];             /* indexes into points of the (first 64) real datapoints evaluated, newest first */
     size_t nused;
 } sw_eval_result;
 

@@ -3,6 +3,7 @@
 #include "alloc.h"
 #include "log.h"
 #include "service.h"
+#include "alarms_api.h"
 #include "stats.h"
 #include <math.h>
 #include <stddef.h>
@@ -533,10 +534,22 @@ static int sw_get_metric_data(sw_ctx *ctx, const sw_value *in, sw_value **out, s
 extern const char sw_model_cloudwatch[], sw_model_cloudwatch_end[];
 
 static const sw_handler sw_cloudwatch_handlers[] = {
+    {"DeleteAlarms", sw_delete_alarms},
+    {"DescribeAlarmHistory", sw_describe_alarm_history},
+    {"DescribeAlarms", sw_describe_alarms},
+    {"DescribeAlarmsForMetric", sw_describe_alarms_for_metric},
+    {"DisableAlarmActions", sw_disable_alarm_actions},
+    {"EnableAlarmActions", sw_enable_alarm_actions},
     {"GetMetricData", sw_get_metric_data},
     {"GetMetricStatistics", sw_get_metric_statistics},
     {"ListMetrics", sw_list_metrics},
+    {"ListTagsForResource", sw_list_tags_for_resource},
+    {"PutCompositeAlarm", sw_put_composite_alarm},
+    {"PutMetricAlarm", sw_put_metric_alarm},
     {"PutMetricData", sw_put_metric_data},
+    {"SetAlarmState", sw_set_alarm_state},
+    {"TagResource", sw_tag_resource},
+    {"UntagResource", sw_untag_resource},
 };
 
 static sw_service sw_cloudwatch = {

@@ -1,4 +1,5 @@
 /* main.c -- the skywatch command line: serve, keys, help. */
+#include "alarms.h"
 #include "clock.h"
 #include "config.h"
 #include "http.h"
@@ -158,12 +159,15 @@ static int sw_serve(sw_config *c) {
     snprintf(logs_dir, sizeof logs_dir, "%s/logs", c->data_dir);
     sw_logstore *logs = sw_logstore_open(logs_dir, err, sizeof err);
     if (!logs) { fprintf(stderr, "skywatch: %s\n", err); sw_metrics_close(m); return 1; }
-    sw_server srv = {.metrics = m, .logs = logs, .keys = ks, .max_request_bytes = c->max_request_bytes,
+    sw_alarms *alarms = sw_alarms_open(c->data_dir, m, err, sizeof err);
+    if (!alarms) { fprintf(stderr, "skywatch: %s\n", err); sw_logstore_close(logs); sw_metrics_close(m); return 1; }
+    sw_server srv = {.metrics = m, .logs = logs, .alarms = alarms, .keys = ks, .max_request_bytes = c->max_request_bytes,
                      .max_inflated_bytes = c->max_inflated_bytes, .request_log = c->request_log,
                      .manual_clock = c->manual_clock_ms >= 0};
     int64_t start = sw_clock_now_ms();
     sw_scheduler_add("logs-retention", sw_task_retention, logs, start);
     sw_scheduler_add("logs-pack", sw_task_pack, logs, start + 300000);
+    sw_scheduler_add("alarms", sw_alarms_tick, alarms, start);
     struct sigaction sa = {.sa_handler = sw_on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -178,6 +182,7 @@ static int sw_serve(sw_config *c) {
     sw_log("info", "shutting down", "\"signal\":%d", (int)sw_stop_signal);
     sw_http_stop(h, 30000);
     sw_scheduler_reset();
+    sw_alarms_close(alarms);
     sw_logstore_flush(logs);
     sw_logstore_close(logs);
     sw_metrics_close(m);

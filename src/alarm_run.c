@@ -1,0 +1,356 @@
+/* alarm_run.c -- evaluation of every alarm on the scheduler's clock: the evaluation range read from
+ * the metrics engine, CloudWatch's StateReason and StateReasonData, composite alarms, and the
+ * notification CloudWatch publishes to SNS. */
+#include "alarms_int.h"
+#include "alarm_rule.h"
+#include "alloc.h"
+#include "clock.h"
+#include "stats.h"
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void sw_alarm_time(int64_t ms, char out[32]) {
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    char tmp[64];
+    int n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000", (tm.tm_year + 1900) % 10000,
+                     (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100,
+                     (int)(((ms % 1000) + 1000) % 1000));
+    if (n > 31) n = 31;
+    memcpy(out, tmp, (size_t)n);
+    out[n] = '\0';
+}
+
+/* "02/10/19 16:59:00": the dd/MM/yy HH:mm:ss of StateReason. */
+static void sw_reason_time(int64_t epoch_s, char out[24]) {
+    time_t s = (time_t)epoch_s;
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    snprintf(out, 24, "%02d/%02d/%02d %02d:%02d:%02d", tm.tm_mday % 100, (tm.tm_mon + 1) % 100, tm.tm_year % 100,
+             tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100);
+}
+
+/* ---------- the evaluation range ---------- */
+
+/* Merges the buckets of every unit into one series (an alarm without Unit evaluates them together). */
+static void sw_merge_units(sw_query_result *r, sw_bucket *out, int64_t start, int period, size_t nslots) {
+    for (size_t u = 0; u < r->nunits; u++)
+        for (size_t i = 0; i < r->units[u].nbuckets; i++) {
+            sw_bucket *b = &r->units[u].buckets[i];
+            int64_t k = (b->start - start) / period;
+            if (k < 0 || (size_t)k >= nslots) continue;
+            sw_bucket *o = &out[k];
+            if (o->count == 0) { o->min = b->min; o->max = b->max; o->exact = 1; }
+            o->start = b->start;
+            o->count += b->count;
+            o->sum += b->sum;
+            if (b->min < o->min) o->min = b->min;
+            if (b->max > o->max) o->max = b->max;
+            o->exact &= b->exact;
+            if (b->nvalues) {
+                o->values = sw_realloc(o->values, (o->nvalues + b->nvalues) * sizeof *o->values);
+                o->weights = sw_realloc(o->weights, (o->nvalues + b->nvalues) * sizeof *o->weights);
+                memcpy(o->values + o->nvalues, b->values, b->nvalues * sizeof *o->values);
+                memcpy(o->weights + o->nvalues, b->weights, b->nvalues * sizeof *o->weights);
+                o->nvalues += b->nvalues;
+            }
+        }
+}
+
+/* EvaluateLowSampleCountPercentile=ignore: "for p in [0.5, 1.0) the threshold is 10/(1-p) samples,
+ * for p < 0.5 it is 10/p" (alarms documentation, "Percentile-based alarms and low data samples"). */
+static double sw_low_sample_threshold(double pct) {
+    double p = pct / 100.0;
+    if (p >= 1.0 || p <= 0.0) return 0;
+    return p >= 0.5 ? 10.0 / (1.0 - p) : 10.0 / p;
+}
+
+/* Reads the range ending at end_s into points; returns the number of periods (N + 2). *low_samples is
+ * set when the newest present datapoint of a percentile alarm has too few samples to be significant. */
+static size_t sw_read_range(sw_alarms *a, const sw_alarm *al, int64_t end_s, sw_eval_point *points, size_t cap,
+                            int *low_samples) {
+    size_t n = (size_t)al->eval_periods + 2;
+    if (n > cap) n = cap;
+    int64_t start = end_s - (int64_t)n * al->period;
+    sw_dim dims[SW_ALARM_MAX_DIMS];
+    for (int i = 0; i < al->ndims; i++) dims[i] = (sw_dim){al->dims[i].key, al->dims[i].value};
+    sw_metric_id id = {al->account, al->region, al->ns, al->metric, dims, (size_t)al->ndims};
+    sw_stat st;
+    if (sw_stat_parse(al->extended ? al->extended : al->statistic, &st)) st.kind = SW_STAT_AVERAGE;
+    sw_query_result r;
+    memset(&r, 0, sizeof r);
+    sw_metrics_query(a->metrics, &id, al->unit, start, end_s, al->period, st.kind == SW_STAT_PERCENTILE, &r);
+    sw_bucket *slots = sw_calloc(n, sizeof *slots);
+    sw_merge_units(&r, slots, start, al->period, n);
+    sw_query_result_free(&r);
+    *low_samples = 0;
+    for (size_t k = 0; k < n; k++) {
+        points[k] = (sw_eval_point){.t = start + (int64_t)k * al->period};
+        double v;
+        if (slots[k].count > 0 && sw_stat_compute(&st, &slots[k], &v) == 0) {
+            points[k].present = 1;
+            points[k].value = v;
+            points[k].sample_count = slots[k].count;
+        }
+        sw_free(slots[k].values);
+        sw_free(slots[k].weights);
+    }
+    sw_free(slots);
+    if (st.kind == SW_STAT_PERCENTILE && al->low_sample && strcmp(al->low_sample, "ignore") == 0)
+        for (size_t k = n; k-- > 0;)
+            if (points[k].present) { *low_samples = points[k].sample_count < sw_low_sample_threshold(st.p); break; }
+    return n;
+}
+
+/* ---------- StateReason and StateReasonData ---------- */
+
+static void sw_plural(sw_buf *b, int n, const char *one, const char *many) { sw_buf_printf(b, "%d %s", n, n == 1 ? one : many); }
+
+static char *sw_reason_text(const sw_alarm *al, const sw_eval_point *pts, const sw_eval_result *r) {
+    sw_buf b;
+    sw_buf_init(&b);
+    if (r->state == SW_ALARM_INSUFFICIENT) {
+        int unknown = al->eval_periods - r->nreal;
+        sw_buf_puts(&b, "Insufficient Data: ");
+        sw_plural(&b, unknown, "datapoint was unknown.", "datapoints were unknown.");
+        return sw_buf_detach(&b, NULL);
+    }
+    int alarm = r->state == SW_ALARM_ALARM;
+    const char *treated = al->treat == SW_MISSING_BREACHING ? "[Breaching]" : "[NonBreaching]";
+    sw_buf_puts(&b, "Threshold Crossed: ");
+    if (r->nreal == 0) {
+        sw_buf_puts(&b, "no datapoints were received for ");
+        sw_plural(&b, r->nfilled, "period", "periods");
+        sw_buf_puts(&b, " and ");
+        sw_plural(&b, r->nfilled, "missing datapoint was", "missing datapoints were");
+        sw_buf_printf(&b, " treated as %s.", treated);
+        return sw_buf_detach(&b, NULL);
+    }
+    /* The datapoints that decided: the breaching ones for ALARM, the others for OK. */
+    int shown = 0;
+    sw_buf list;
+    sw_buf_init(&list);
+    for (size_t i = 0; i < r->nused; i++) {
+        const sw_eval_point *p = &pts[r->used[i]];
+        if (sw_alarm_breaches(al->cmp, p->value, al->threshold) != alarm) continue;
+        char when[24];
+        sw_reason_time(p->t, when);
+        if (shown++) sw_buf_puts(&list, ", ");
+        sw_java_double(&list, p->value);
+        sw_buf_printf(&list, " (%s)", when);
+    }
+    int minimum = alarm ? al->datapoints : al->eval_periods - al->datapoints + 1;
+    sw_buf_printf(&b, "%d out of the last %d datapoints [%s] %s %s%s the threshold (", shown, al->eval_periods,
+                  list.data ? list.data : "", shown == 1 ? "was" : "were", alarm ? "" : "not ", sw_cmp_words(al->cmp));
+    sw_buf_free(&list);
+    sw_java_double(&b, al->threshold);
+    sw_buf_puts(&b, ")");
+    if (r->nfilled) {
+        sw_buf_puts(&b, " and ");
+        sw_plural(&b, r->nfilled, "missing datapoint was", "missing datapoints were");
+        sw_buf_printf(&b, " treated as %s", treated);
+    }
+    sw_buf_printf(&b, " (minimum %d datapoint%s for %s transition).", minimum, minimum == 1 ? "" : "s",
+                  alarm ? "OK -> ALARM" : "ALARM -> OK");
+    return sw_buf_detach(&b, NULL);
+}
+
+static char *sw_reason_data(const sw_alarm *al, const sw_eval_point *pts, const sw_eval_result *r, int64_t now) {
+    char qd[32], sd[32];
+    sw_alarm_time(now, qd);
+    int64_t oldest = r->nused ? pts[r->used[r->nused - 1]].t : (now / 1000 / al->period - al->eval_periods) * al->period;
+    sw_alarm_time(oldest * 1000, sd);
+    json_t *o = json_pack("{s:s,s:s,s:s}", "version", "1.0", "queryDate", qd, "startDate", sd);
+    if (al->unit) json_object_set_new(o, "unit", json_string(al->unit));
+    if (al->extended) json_object_set_new(o, "extendedStatistic", json_string(al->extended));
+    else json_object_set_new(o, "statistic", json_string(al->statistic));
+    json_object_set_new(o, "period", json_integer(al->period));
+    json_t *recent = json_array(), *evaluated = json_array();
+    for (size_t i = r->nused; i-- > 0;) json_array_append_new(recent, json_real(pts[r->used[i]].value));
+    for (size_t i = 0; i < r->nused; i++) {
+        char ts[32];
+        sw_alarm_time(pts[r->used[i]].t * 1000, ts);
+        json_array_append_new(evaluated, json_pack("{s:s,s:f,s:f}", "timestamp", ts, "sampleCount",
+                                                   pts[r->used[i]].sample_count, "value", pts[r->used[i]].value));
+    }
+    json_object_set_new(o, "recentDatapoints", recent);
+    json_object_set_new(o, "threshold", json_real(al->threshold));
+    json_object_set_new(o, "evaluatedDatapoints", evaluated);
+    char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    char *out = sw_strdup(text);
+    free(text);
+    return out;
+}
+
+/* ---------- one metric alarm ---------- */
+
+static void sw_evaluate_metric_alarm(sw_alarms *a, sw_alarm *al, int64_t now) {
+    int64_t now_s = now / 1000;
+    /* Period >= 60 slides every minute; high-resolution alarms every period. */
+    int64_t step = al->period < 60 ? al->period : 60;
+    int64_t end_s = now_s / step * step;
+    sw_eval_point pts[1450];
+    int low = 0;
+    size_t n = sw_read_range(a, al, end_s, pts, sizeof pts / sizeof pts[0], &low);
+    sw_eval_input in = {pts, n, al->eval_periods, al->datapoints, al->cmp, al->threshold, al->treat};
+    sw_eval_result r;
+    sw_alarm_evaluate(&in, &r);
+    if (r.keep || low || r.state == al->state) return;
+    char *reason = sw_reason_text(al, pts, &r), *data = sw_reason_data(al, pts, &r, now);
+    sw_alarm_transition(a, al, r.state, reason, data, now);
+    sw_free(reason);
+    sw_free(data);
+}
+
+/* ---------- composite alarms ---------- */
+
+typedef struct { sw_alarms *a; const sw_alarm *parent; } sw_lookup_ctx;
+
+static int sw_child_state(void *arg, const char *name) {
+    sw_lookup_ctx *c = arg;
+    sw_alarm *ch = sw_alarms_find(c->a, c->parent->account, c->parent->region, name);
+    return ch ? (int)ch->state : -1;
+}
+
+/* Re-evaluates every composite until nothing changes; a cycle of composites stops after as many
+ * rounds as there are alarms (AWS: "evaluation stops" on a cycle). */
+static void sw_evaluate_composites(sw_alarms *a, int64_t now) {
+    for (size_t round = 0, changed = 1; changed && round < a->count + 1; round++) {
+        changed = 0;
+        for (size_t i = 0; i < a->tcap; i++)
+            for (sw_alarm *al = a->table[i]; al; al = al->hnext) {
+                if (!al->composite || !al->compiled_rule) continue;
+                sw_lookup_ctx c = {a, al};
+                sw_alarm_state s = sw_alarm_rule_eval(al->compiled_rule, sw_child_state, &c) ? SW_ALARM_ALARM : SW_ALARM_OK;
+                if (s == al->state) continue;
+                /* The reason names the children whose state makes the rule what it is now. */
+                sw_buf reason;
+                sw_buf_init(&reason);
+                json_t *triggering = json_array();
+                for (size_t k = 0; k < sw_alarm_rule_nchildren(al->compiled_rule); k++) {
+                    sw_alarm *ch = sw_alarms_find(a, al->account, al->region, sw_alarm_rule_child(al->compiled_rule, k));
+                    if (!ch || ch->state_transitioned_ms > now) continue;
+                    if (s == SW_ALARM_ALARM && ch->state != SW_ALARM_ALARM) continue;
+                    char ts[32], when[80];
+                    sw_alarm_time(ch->state_transitioned_ms, ts);
+                    time_t t = (time_t)(ch->state_transitioned_ms / 1000);
+                    struct tm tm;
+                    gmtime_r(&t, &tm);
+                    strftime(when, sizeof when, "%A %d %B, %Y %H:%M:%S UTC", &tm);
+                    if (!reason.len) sw_buf_printf(&reason, "%s transitioned to %s at %s", ch->arn, sw_alarm_state_name(ch->state), when);
+                    json_array_append_new(triggering, json_pack("{s:s,s:{s:s,s:s}}", "arn", ch->arn, "state", "value",
+                                                                sw_alarm_state_name(ch->state), "timestamp", ts));
+                }
+                if (!reason.len) sw_buf_puts(&reason, s == SW_ALARM_ALARM ? "The alarm rule is TRUE" : "The alarm rule is FALSE");
+                json_t *d = json_pack("{s:o}", "triggeringAlarms", triggering);
+                char *data = json_dumps(d, JSON_COMPACT);
+                json_decref(d);
+                sw_alarm_transition(a, al, s, reason.data, data, now);
+                free(data);
+                sw_buf_free(&reason);
+                changed = 1;
+            }
+    }
+}
+
+int64_t sw_alarms_tick(void *arg, int64_t now) {
+    sw_alarms *a = arg;
+    sw_alarms_lock(a);
+    for (size_t i = 0; i < a->tcap; i++)
+        for (sw_alarm *al = a->table[i]; al; al = al->hnext) {
+            if (al->composite || al->next_eval_ms > now) continue;
+            sw_evaluate_metric_alarm(a, al, now);
+            int64_t step = (al->period < 60 ? al->period : 60) * 1000LL;
+            al->next_eval_ms = (now / step + 1) * step;
+        }
+    sw_evaluate_composites(a, now);
+    sw_alarms_housekeep(a, now);
+    sw_alarms_sync(a);
+    sw_alarms_unlock(a);
+    return (now / 10000 + 1) * 10000; /* every 10 s: the shortest high-resolution period */
+}
+
+/* ---------- the SNS notification ---------- */
+
+static json_t *sw_json_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+
+char *sw_alarm_notification(const sw_alarms *a, const sw_alarm *al, sw_alarm_state old, int64_t now, char *subject,
+                            size_t subject_len) {
+    char updated[32], changed[32];
+    sw_alarm_time(al->config_updated_ms, updated);
+    sw_alarm_time(now, changed);
+    const char *region = sw_region_display_name(al->region);
+    /* SNS subjects are at most 100 characters. */
+    snprintf(subject, subject_len, "%s: \"%s\" in %s", sw_alarm_state_name(al->state), al->name, region);
+    if (strlen(subject) > 100) subject[100] = '\0';
+    json_t *o = json_object();
+    json_object_set_new(o, "AlarmName", json_string(al->name));
+    json_object_set_new(o, "AlarmDescription", sw_json_or_null(al->description));
+    json_object_set_new(o, "AWSAccountId", json_string(al->account));
+    json_object_set_new(o, "AlarmConfigurationUpdatedTimestamp", json_string(updated));
+    json_object_set_new(o, "NewStateValue", json_string(sw_alarm_state_name(al->state)));
+    json_object_set_new(o, "NewStateReason", json_string(al->reason ? al->reason : ""));
+    json_object_set_new(o, "StateChangeTime", json_string(changed));
+    json_object_set_new(o, "Region", json_string(region));
+    json_object_set_new(o, "AlarmArn", json_string(al->arn));
+    json_object_set_new(o, "OldStateValue", json_string(sw_alarm_state_name(old)));
+    const sw_strlist *lists[3] = {&al->ok_actions, &al->alarm_actions, &al->insufficient_actions};
+    const char *names[3] = {"OKActions", "AlarmActions", "InsufficientDataActions"};
+    for (int l = 0; l < 3; l++) {
+        json_t *arr = json_array();
+        for (int i = 0; i < lists[l]->n; i++) json_array_append_new(arr, json_string(lists[l]->v[i]));
+        json_object_set_new(o, names[l], arr);
+    }
+    if (al->composite) {
+        json_object_set_new(o, "AlarmRule", json_string(al->rule ? al->rule : ""));
+        json_t *d = al->reason_data ? json_loads(al->reason_data, 0, NULL) : NULL;
+        json_t *children = json_array(), *trig = d ? json_object_get(d, "triggeringAlarms") : NULL;
+        size_t i;
+        json_t *t;
+        json_array_foreach(trig, i, t) {
+            json_t *st = json_object_get(t, "state");
+            json_array_append_new(children, json_pack("{s:O,s:{s:O,s:O}}", "Arn", json_object_get(t, "arn"), "State",
+                                                      "Value", json_object_get(st, "value"), "Timestamp",
+                                                      json_object_get(st, "timestamp")));
+        }
+        json_decref(d);
+        json_object_set_new(o, "TriggeringChildren", children);
+    } else {
+        /* Trigger: upper-case statistic, lower-case dimension keys, as CloudWatch writes them. */
+        json_t *trig = json_object(), *dims = json_array();
+        json_object_set_new(trig, "MetricName", json_string(al->metric));
+        json_object_set_new(trig, "Namespace", json_string(al->ns));
+        json_object_set_new(trig, "StatisticType", json_string(al->extended ? "ExtendedStatistic" : "Statistic"));
+        if (al->extended) json_object_set_new(trig, "ExtendedStatistic", json_string(al->extended));
+        else {
+            char up[32];
+            size_t k = 0;
+            for (; al->statistic && al->statistic[k] && k < sizeof up - 1; k++) up[k] = (char)(al->statistic[k] >= 'a' && al->statistic[k] <= 'z' ? al->statistic[k] - 32 : al->statistic[k]);
+            up[k] = '\0';
+            json_object_set_new(trig, "Statistic", json_string(up));
+        }
+        json_object_set_new(trig, "Unit", sw_json_or_null(al->unit));
+        for (int i = 0; i < al->ndims; i++)
+            json_array_append_new(dims, json_pack("{s:s,s:s}", "value", al->dims[i].value, "name", al->dims[i].key));
+        json_object_set_new(trig, "Dimensions", dims);
+        json_object_set_new(trig, "Period", json_integer(al->period));
+        json_object_set_new(trig, "EvaluationPeriods", json_integer(al->eval_periods));
+        json_object_set_new(trig, "DatapointsToAlarm", json_integer(al->datapoints));
+        json_object_set_new(trig, "ComparisonOperator", json_string(sw_cmp_name(al->cmp)));
+        json_object_set_new(trig, "Threshold", json_real(al->threshold));
+        json_object_set_new(trig, "TreatMissingData", json_string(sw_missing_name(al->treat)));
+        json_object_set_new(trig, "EvaluateLowSampleCountPercentile", json_string(al->low_sample ? al->low_sample : ""));
+        json_object_set_new(o, "Trigger", trig);
+    }
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    char *out = sw_strdup(text);
+    free(text);
+    return out;
+}
