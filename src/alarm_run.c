@@ -218,6 +218,64 @@ static int sw_child_state(void *arg, const char *name) {
     return ch ? (int)ch->state : -1;
 }
 
+/* ---------- actions suppression ---------- */
+
+static sw_alarm *sw_suppressor(sw_alarms *a, const sw_alarm *al) {
+    const char *name = al->suppressor, *mark = strstr(name, ":alarm:");
+    if (strncmp(name, "arn:", 4) == 0 && mark) name = mark + 7;
+    return sw_alarms_find(a, al->account, al->region, name);
+}
+
+static void sw_suppress(sw_alarm *al, int by, int64_t until, const char *reason) {
+    al->suppressed_by = by;
+    al->suppress_until_ms = until;
+    sw_free(al->suppressed_reason);
+    al->suppressed_reason = reason ? sw_strdup(reason) : NULL;
+}
+
+/* CloudWatch's "actions suppression": while the suppressor alarm is in ALARM the composite's actions
+ * are suppressed; ActionsSuppressorWaitPeriod is how long a transition waits for the suppressor to go
+ * into ALARM, ActionsSuppressorExtensionPeriod how long suppression lasts after it leaves ALARM. When a
+ * wait or extension ends without suppression, the composite performs the actions of its state. */
+void sw_composite_suppression(sw_alarms *a, sw_alarm *al, int64_t now, int on_transition) {
+    sw_alarm *sup = sw_suppressor(a, al);
+    int sup_alarm = sup && sup->state == SW_ALARM_ALARM;
+    char why[400];
+    snprintf(why, sizeof why, "Alarm is in ALARM state: %.300s", sup ? sup->arn : al->suppressor);
+    if (on_transition) {
+        if (sup_alarm) sw_suppress(al, 3, 0, why);
+        else if (al->wait_period > 0) sw_suppress(al, 1, now + al->wait_period * 1000LL, "Waiting for the suppressor alarm to go into ALARM");
+        else sw_suppress(al, 0, 0, NULL);
+        return;
+    }
+    switch (al->suppressed_by) {
+    case 1: /* WaitPeriod */
+        if (sup_alarm) sw_suppress(al, 3, 0, why);
+        else if (now >= al->suppress_until_ms) {
+            sw_suppress(al, 0, 0, NULL);
+            sw_actions_queue(a, al, al->suppressed_old, now, 1);
+        }
+        break;
+    case 3: /* Alarm */
+        if (sup_alarm) break;
+        if (al->extension_period > 0) sw_suppress(al, 2, now + al->extension_period * 1000LL, "Extension period after the suppressor alarm left ALARM");
+        else {
+            sw_suppress(al, 0, 0, NULL);
+            sw_actions_queue(a, al, al->suppressed_old, now, 1);
+        }
+        break;
+    case 2: /* ExtensionPeriod */
+        if (sup_alarm) sw_suppress(al, 3, 0, why);
+        else if (now >= al->suppress_until_ms) {
+            sw_suppress(al, 0, 0, NULL);
+            sw_actions_queue(a, al, al->suppressed_old, now, 1);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
 /* Re-evaluates every composite until nothing changes; a cycle of composites stops after as many
  * rounds as there are alarms (AWS: "evaluation stops" on a cycle). */
 static void sw_evaluate_composites(sw_alarms *a, int64_t now) {
@@ -270,6 +328,13 @@ int64_t sw_alarms_tick(void *arg, int64_t now) {
             al->next_eval_ms = (now / step + 1) * step;
         }
     sw_evaluate_composites(a, now);
+    for (size_t i = 0; i < a->tcap; i++)
+        for (sw_alarm *al = a->table[i]; al; al = al->hnext)
+            if (al->composite && al->suppressor && al->suppressed_by) {
+                int before = al->suppressed_by;
+                sw_composite_suppression(a, al, now, 0);
+                if (al->suppressed_by != before) sw_alarms_log_alarm(a, al);
+            }
     sw_alarms_housekeep(a, now);
     sw_alarms_sync(a);
     sw_alarms_unlock(a);

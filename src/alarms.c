@@ -141,6 +141,7 @@ static json_t *sw_alarm_json(const sw_alarm *al) {
     json_object_set_new(o, "suppressed_by", json_integer(al->suppressed_by));
     sw_jset_str(o, "suppressed_reason", al->suppressed_reason);
     json_object_set_new(o, "suppress_until", json_integer(al->suppress_until_ms));
+    json_object_set_new(o, "suppressed_old", json_integer(al->suppressed_old));
     json_object_set_new(o, "state", json_integer(al->state));
     sw_jset_str(o, "reason", al->reason);
     sw_jset_str(o, "reason_data", al->reason_data);
@@ -216,6 +217,7 @@ static sw_alarm *sw_alarm_from_json(json_t *o) {
     al->suppressed_by = (int)sw_jint(o, "suppressed_by");
     al->suppressed_reason = sw_jstr(o, "suppressed_reason");
     al->suppress_until_ms = sw_jint(o, "suppress_until");
+    al->suppressed_old = (sw_alarm_state)(sw_jint(o, "suppressed_old") % 3);
     int64_t st = sw_jint(o, "state");
     al->state = st >= 0 && st <= 2 ? (sw_alarm_state)st : SW_ALARM_INSUFFICIENT;
     al->reason = sw_jstr(o, "reason");
@@ -369,9 +371,9 @@ static void sw_actions_flush(sw_alarms *a, int64_t now) {
 
 /* Queues the actions of al's new state (lock held): logged first, so a crash before SNS has the
  * message still delivers it after restart. */
-static void sw_actions_queue(sw_alarms *a, const sw_alarm *al, sw_alarm_state old, int64_t now) {
+void sw_actions_queue(sw_alarms *a, const sw_alarm *al, sw_alarm_state old, int64_t now, int force) {
     const sw_strlist *l = sw_actions_for(al, al->state);
-    if (!al->actions_enabled || l->n == 0 || (al->composite && al->suppressed_by)) return;
+    if (!al->actions_enabled || l->n == 0 || (al->composite && al->suppressed_by && !force)) return;
     char subject[400];
     char *msg = sw_alarm_notification(a, al, old, now, subject, sizeof subject);
     for (int i = 0; i < l->n; i++) {
@@ -383,6 +385,7 @@ static void sw_actions_queue(sw_alarms *a, const sw_alarm *al, sw_alarm_state ol
         sw_pending_push(a, &p);
     }
     sw_free(msg);
+    sw_actions_flush(a, now);
 }
 
 /* ---------- transitions ---------- */
@@ -411,9 +414,12 @@ void sw_alarm_transition(sw_alarms *a, sw_alarm *al, sw_alarm_state s, const cha
     snprintf(summary, sizeof summary, "Alarm updated from %s to %s", sw_alarm_state_name(old), sw_alarm_state_name(s));
     sw_alarms_add_history(a, al, SW_HIST_STATE, now, summary, data);
     free(data);
+    if (al->composite && al->suppressor) {
+        al->suppressed_old = old;
+        sw_composite_suppression(a, al, now, 1);
+    }
     sw_alarms_append(a, json_pack("{s:s,s:o}", "op", "put", "alarm", sw_alarm_json(al)));
-    sw_actions_queue(a, al, old, now);
-    sw_actions_flush(a, now);
+    sw_actions_queue(a, al, old, now, 0);
 }
 
 /* ---------- replay and compaction ---------- */

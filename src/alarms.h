@@ -44,6 +44,7 @@ typedef struct sw_alarm {
     int suppressed_by;              /* 0 none, 1 WaitPeriod, 2 ExtensionPeriod, 3 Alarm */
     char *suppressed_reason;
     int64_t suppress_until_ms;      /* wait/extension deadline */
+    sw_alarm_state suppressed_old;  /* the state before the transition whose actions wait */
     /* state */
     sw_alarm_state state;
     char *reason, *reason_data;

@@ -32,6 +32,12 @@ struct sw_alarms {
  * of the new state when it differs and actions are enabled. Does nothing when the state is unchanged. */
 void sw_alarm_transition(sw_alarms *a, sw_alarm *al, sw_alarm_state s, const char *reason, const char *reason_data,
                          int64_t now);
+/* Queues and runs the actions of al's current state after a change from old (lock held); composite
+ * alarms whose actions are suppressed queue nothing unless force is set. */
+void sw_actions_queue(sw_alarms *a, const sw_alarm *al, sw_alarm_state old, int64_t now, int force);
+/* ActionsSuppressor bookkeeping of a composite alarm (lock held): on_transition is 1 right after the
+ * composite changed state (decides whether its actions wait), 0 on a scheduler tick (ends waits). */
+void sw_composite_suppression(sw_alarms *a, sw_alarm *al, int64_t now, int on_transition);
 /* Appends a history item (lock held); strings are copied. */
 void sw_alarms_add_history(sw_alarms *a, const sw_alarm *al, sw_hist_type type, int64_t ts, const char *summary,
                            const char *data);
