@@ -180,6 +180,16 @@ static int sw_kv_from(json_t *arr, sw_kv *kv, int max) {
     return n;
 }
 
+/* A record from the log must satisfy what PutMetricAlarm/PutCompositeAlarm checked, or evaluation
+ * could divide by a zero period or read a missing name. */
+static int sw_alarm_record_ok(const sw_alarm *al) {
+    if (al->composite) return al->rule && al->compiled_rule;
+    if (!al->ns || !al->metric || !al->statistic == !al->extended) return 0;
+    if (!(al->period == 10 || al->period == 20 || al->period == 30 || (al->period > 0 && al->period % 60 == 0))) return 0;
+    if (al->eval_periods < 1 || (int64_t)al->period * al->eval_periods > 604800) return 0;
+    return al->datapoints >= 1 && al->datapoints <= al->eval_periods;
+}
+
 /* Rebuilds an alarm from its record; NULL when the record lacks its identity. */
 static sw_alarm *sw_alarm_from_json(json_t *o) {
     if (!json_is_string(json_object_get(o, "account")) || !json_is_string(json_object_get(o, "region")) ||
@@ -235,6 +245,11 @@ static sw_alarm *sw_alarm_from_json(json_t *o) {
     if (al->composite && al->rule) {
         char err[256];
         al->compiled_rule = sw_alarm_rule_parse(al->rule, strlen(al->rule), al->region, al->account, err, sizeof err);
+    }
+    if (!sw_alarm_record_ok(al)) {
+        sw_log("warn", "alarm record ignored: it does not describe a valid alarm", "\"alarm\":\"%.64s\"", al->name);
+        sw_alarm_free(al);
+        return NULL;
     }
     return al;
 }
