@@ -40,16 +40,19 @@ void sw_alarm_evaluate(const sw_eval_input *in, sw_eval_result *out) {
     int present = 0, good = 0;
     for (size_t i = 0; i < in->npoints; i++) present += in->points[i].present;
     /* Walk from the newest period back, taking real datapoints: all of them when fewer than N exist. */
-    for (size_t k = in->npoints; k-- > 0 && (int)out->nused < in->n && out->nused < 64;) {
+    int taken = 0;
+    for (size_t k = in->npoints; k-- > 0 && taken < in->n;) {
         const sw_eval_point *p = &in->points[k];
         if (!p->present) continue;
-        out->used[out->nused++] = k;
+        taken++;
+        if (out->nused < sizeof out->used / sizeof out->used[0]) out->used[out->nused++] = k;
         if (sw_alarm_breaches(in->cmp, p->value, in->threshold)) out->nbreaching++;
         else good++;
     }
-    out->nevaluated = (int)out->nused;
+    out->nreal = taken;
+    out->nevaluated = taken;
     if (present < in->n && (in->treat == SW_MISSING_BREACHING || in->treat == SW_MISSING_NOT_BREACHING)) {
-        out->nfilled = in->n - (int)out->nused;
+        out->nfilled = in->n - taken;
         out->nevaluated = in->n;
         if (in->treat == SW_MISSING_BREACHING) out->nbreaching += out->nfilled;
         else good += out->nfilled;
