@@ -74,6 +74,22 @@ static void test_newest_present_points_are_evaluated(void) {
     T_EQ_STR(row("0 X X X X", 5, 5, SW_MISSING_MISSING), "OK");
 }
 
+/* One day of one-minute periods: EvaluationPeriods can be 1,440, far more than the reason lists. */
+static void test_long_ranges_count_every_datapoint(void) {
+    static sw_eval_point p[1442];
+    for (int i = 0; i < 1442; i++) p[i] = (sw_eval_point){.t = i * 60, .present = 1, .value = 20, .sample_count = 1};
+    p[0].value = 1;
+    sw_eval_input in = {p, 1442, 1440, 1440, SW_CMP_GT, 10, SW_MISSING_MISSING};
+    sw_eval_result r;
+    sw_alarm_evaluate(&in, &r);
+    T_EQ_STR(sw_alarm_state_name(r.state), "ALARM");
+    T_EQ_INT(r.nreal, 1440);
+    T_EQ_INT(r.nused, 64);
+    p[500].value = 1;
+    sw_alarm_evaluate(&in, &r);
+    T_EQ_STR(sw_alarm_state_name(r.state), "OK");
+}
+
 static void test_comparison_operators(void) {
     T_ASSERT(sw_alarm_breaches(SW_CMP_GE, 10, 10));
     T_ASSERT(!sw_alarm_breaches(SW_CMP_GT, 10, 10));
@@ -113,6 +129,7 @@ sw_test_case sw_tests[] = {
     {"table_2_of_3", test_table_2_of_3},
     {"one_good_point_then_gaps_stays_ok_under_breaching", test_one_good_point_then_gaps_stays_ok_under_breaching},
     {"newest_present_points_are_evaluated", test_newest_present_points_are_evaluated},
+    {"long_ranges_count_every_datapoint", test_long_ranges_count_every_datapoint},
     {"comparison_operators", test_comparison_operators},
     {"java_double_format", test_java_double_format},
     {NULL, NULL},
