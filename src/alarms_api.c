@@ -412,9 +412,25 @@ int sw_delete_alarms(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *
         if (!al) sw_buf_printf(&missing, "%s%s", nmissing++ ? ", " : "", name);
         else composites += al->composite;
     }
+    /* "Cannot delete X as there are composite alarm(s) depending on it": children of a composite that
+     * is not deleted in the same call stay. */
+    sw_buf held;
+    sw_buf_init(&held);
+    size_t nheld = 0, nall;
+    sw_alarm **all = sw_alarms_list(ctx->alarms, ctx->account, ctx->region, &nall);
+    for (size_t i = 0; i < names->u.list.n && !missing.len; i++) {
+        const char *name = names->u.list.items[i]->u.str.s;
+        for (size_t k = 0; k < nall; k++)
+            if (sw_rule_mentions(all[k], name) && !sw_in_list(names, all[k]->name)) {
+                sw_buf_printf(&held, "%s%s", nheld++ ? "," : "", name);
+                break;
+            }
+    }
+    sw_free(all);
     int rc = 0;
     /* AWS deletes nothing when a name is unknown, and at most one composite alarm per call. */
-    if (missing.len) rc = SW_NOT_FOUND(err, "%zu alarm%s not found: [%.800s]", nmissing, nmissing == 1 ? "" : "s", missing.data);
+    if (nheld) rc = SW_VALIDATION(err, "Cannot delete %.800s as there are composite alarm(s) depending on %s.", held.data, nheld == 1 ? "it" : "them");
+    else if (missing.len) rc = SW_NOT_FOUND(err, "%zu alarm%s not found: [%.800s]", nmissing, nmissing == 1 ? "" : "s", missing.data);
     else if (composites > 1) rc = SW_VALIDATION(err, "You can delete at most one composite alarm per DeleteAlarms call.");
     else {
         for (size_t i = 0; i < names->u.list.n; i++)
@@ -423,6 +439,7 @@ int sw_delete_alarms(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *
     }
     sw_alarms_unlock(ctx->alarms);
     sw_buf_free(&missing);
+    sw_buf_free(&held);
     return rc;
 }
 

@@ -348,6 +348,10 @@ class CompositeAlarmTest(ManualClockTest):
         self.assertEqual(sorted(a["AlarmName"] for a in kids["MetricAlarms"]), ["child-cpu", "child-deploying", "child-disk"])
         parents = self.cw.describe_alarms(ParentsOfAlarmName="child-cpu")
         self.assertEqual([a["AlarmName"] for a in parents["CompositeAlarms"]], ["service-down"])
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.cw.delete_alarms(AlarmNames=["child-cpu"])
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "Cannot delete child-cpu as there are composite alarm(s) depending on it.")
         hist = self.cw.describe_alarm_history(AlarmName="service-down", AlarmTypes=["CompositeAlarm"])["AlarmHistoryItems"]
         self.assertTrue(all(h["AlarmType"] == "CompositeAlarm" for h in hist))
         self.assertEqual(self.cw.describe_alarm_history(AlarmName="service-down")["AlarmHistoryItems"], [])
