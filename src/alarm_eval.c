@@ -69,9 +69,20 @@ void sw_java_double(sw_buf *b, double v) {
     if (v == 0) { sw_buf_puts(b, signbit(v) ? "-0.0" : "0.0"); return; }
     /* The shortest %.*e that reads back as v gives Java's digits. */
     char e[40];
-    for (int prec = 0; prec <= 17; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec, v);
-        if (strtod(e, NULL) == v) break;
+    /* Most values need either few digits (95.0) or 16-17 (random floats): try 15 first, then search
+     * upward or downward from there. */
+    snprintf(e, sizeof e, "%.14e", v);
+    if (strtod(e, NULL) == v) {
+        char shorter[40];
+        for (int prec = 0; prec < 14; prec++) {
+            snprintf(shorter, sizeof shorter, "%.*e", prec, v);
+            if (strtod(shorter, NULL) == v) { memcpy(e, shorter, sizeof e); break; }
+        }
+    } else {
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(e, sizeof e, "%.*e", prec, v);
+            if (strtod(e, NULL) == v) break;
+        }
     }
     char *exp = strchr(e, 'e');
     int x = atoi(exp + 1);

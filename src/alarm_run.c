@@ -5,6 +5,7 @@
 #include "alarm_rule.h"
 #include "alloc.h"
 #include "clock.h"
+#include "json.h"
 #include "stats.h"
 #include <jansson.h>
 #include <math.h>
@@ -160,32 +161,41 @@ static char *sw_reason_text(const sw_alarm *al, const sw_eval_point *pts, const 
     return sw_buf_detach(&b, NULL);
 }
 
+/* StateReasonData as CloudWatch writes it, numbers in Java's shortest form ("50.0", "0.0666851903306472"). */
 static char *sw_reason_data(const sw_alarm *al, const sw_eval_point *pts, const sw_eval_result *r, int64_t now) {
     char qd[32], sd[32];
     sw_alarm_time(now, qd);
     int64_t oldest = r->nused ? pts[r->used[r->nused - 1]].t : (now / 1000 / al->period - al->eval_periods) * al->period;
     sw_alarm_time(oldest * 1000, sd);
-    json_t *o = json_pack("{s:s,s:s,s:s}", "version", "1.0", "queryDate", qd, "startDate", sd);
-    if (al->unit) json_object_set_new(o, "unit", json_string(al->unit));
-    if (al->extended) json_object_set_new(o, "extendedStatistic", json_string(al->extended));
-    else json_object_set_new(o, "statistic", json_string(al->statistic));
-    json_object_set_new(o, "period", json_integer(al->period));
-    json_t *recent = json_array(), *evaluated = json_array();
-    for (size_t i = r->nused; i-- > 0;) json_array_append_new(recent, json_real(pts[r->used[i]].value));
+    sw_buf b;
+    sw_buf_init(&b);
+    sw_buf_printf(&b, "{\"version\":\"1.0\",\"queryDate\":\"%s\",\"startDate\":\"%s\"", qd, sd);
+    if (al->unit) {
+        sw_buf_puts(&b, ",\"unit\":");
+        sw_json_put_string(&b, al->unit, strlen(al->unit));
+    }
+    const char *stat = al->extended ? al->extended : al->statistic;
+    sw_buf_printf(&b, ",\"%s\":", al->extended ? "extendedStatistic" : "statistic");
+    sw_json_put_string(&b, stat, strlen(stat));
+    sw_buf_printf(&b, ",\"period\":%d,\"recentDatapoints\":[", al->period);
+    for (size_t i = r->nused; i-- > 0;) {
+        if (i + 1 < r->nused) sw_buf_putc(&b, ',');
+        sw_java_double(&b, pts[r->used[i]].value);
+    }
+    sw_buf_puts(&b, "],\"threshold\":");
+    sw_java_double(&b, al->threshold);
+    sw_buf_puts(&b, ",\"evaluatedDatapoints\":[");
     for (size_t i = 0; i < r->nused; i++) {
         char ts[32];
         sw_alarm_time(pts[r->used[i]].t * 1000, ts);
-        json_array_append_new(evaluated, json_pack("{s:s,s:f,s:f}", "timestamp", ts, "sampleCount",
-                                                   pts[r->used[i]].sample_count, "value", pts[r->used[i]].value));
+        sw_buf_printf(&b, "%s{\"timestamp\":\"%s\",\"sampleCount\":", i ? "," : "", ts);
+        sw_java_double(&b, pts[r->used[i]].sample_count);
+        sw_buf_puts(&b, ",\"value\":");
+        sw_java_double(&b, pts[r->used[i]].value);
+        sw_buf_putc(&b, '}');
     }
-    json_object_set_new(o, "recentDatapoints", recent);
-    json_object_set_new(o, "threshold", json_real(al->threshold));
-    json_object_set_new(o, "evaluatedDatapoints", evaluated);
-    char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    json_decref(o);
-    char *out = sw_strdup(text);
-    free(text);
-    return out;
+    sw_buf_puts(&b, "]}");
+    return sw_buf_detach(&b, NULL);
 }
 
 /* ---------- one metric alarm ---------- */
@@ -336,8 +346,8 @@ int64_t sw_alarms_tick(void *arg, int64_t now) {
                 if (al->suppressed_by != before) sw_alarms_log_alarm(a, al);
             }
     sw_alarms_housekeep(a, now);
-    sw_alarms_sync(a);
     sw_alarms_unlock(a);
+    sw_alarms_sync(a);
     return (now / 10000 + 1) * 10000; /* every 10 s: the shortest high-resolution period */
 }
 

@@ -7,6 +7,7 @@
 #include "alloc.h"
 #include "clock.h"
 #include "fileio.h"
+#include "json.h"
 #include "log.h"
 #include <jansson.h>
 #include <stdio.h>
@@ -255,13 +256,26 @@ static sw_alarm *sw_alarm_from_json(json_t *o) {
 }
 
 /* Appends one record; returns its sequence number, 0 when the log failed. */
+static uint64_t sw_alarms_append_raw(sw_alarms *a, const char *text, size_t len) {
+    a->records++;
+    uint64_t lsn = sw_wal_append(a->wal, text, len);
+    if (lsn) a->last_lsn = lsn;
+    return lsn;
+}
+
 static uint64_t sw_alarms_append(sw_alarms *a, json_t *rec) {
     char *text = json_dumps(rec, JSON_COMPACT);
     json_decref(rec);
-    uint64_t lsn = sw_wal_append(a->wal, text, strlen(text));
+    uint64_t lsn = sw_alarms_append_raw(a, text, strlen(text));
     free(text);
-    a->records++;
     return lsn;
+}
+
+/* "key":"escaped value" into a record being built by hand (the hot path of transitions). */
+static void sw_put_field(sw_buf *b, const char *key, const char *v) {
+    sw_buf_printf(b, ",\"%s\":", key);
+    if (v) sw_json_put_string(b, v, strlen(v));
+    else sw_buf_puts(b, "null");
 }
 
 static int sw_alarms_append_sync(sw_alarms *a, json_t *rec) {
@@ -270,7 +284,7 @@ static int sw_alarms_append_sync(sw_alarms *a, json_t *rec) {
 }
 
 int sw_alarms_log_alarm(sw_alarms *a, const sw_alarm *al) {
-    return sw_alarms_append_sync(a, json_pack("{s:s,s:o}", "op", "put", "alarm", sw_alarm_json(al)));
+    return sw_alarms_append(a, json_pack("{s:s,s:o}", "op", "put", "alarm", sw_alarm_json(al))) ? 0 : -1;
 }
 
 /* ---------- history ---------- */
@@ -283,10 +297,24 @@ static void sw_hist_push(sw_alarms *a, const sw_hist_item *it) {
     a->hist[a->nhist++] = *it;
 }
 
-static json_t *sw_hist_json(const sw_hist_item *it) {
-    return json_pack("{s:s,s:s,s:s,s:s,s:b,s:I,s:i,s:s,s:s}", "op", "hist", "account", it->account, "region",
-                     it->region, "name", it->name, "composite", it->composite, "ts", (json_int_t)it->ts_ms, "type",
-                     (int)it->type, "summary", it->summary, "data", it->data);
+static void sw_hist_record(sw_buf *b, const sw_hist_item *it) {
+    sw_buf_puts(b, "{\"op\":\"hist\"");
+    sw_put_field(b, "account", it->account);
+    sw_put_field(b, "region", it->region);
+    sw_put_field(b, "name", it->name);
+    sw_buf_printf(b, ",\"composite\":%s,\"ts\":%lld,\"type\":%d", it->composite ? "true" : "false",
+                  (long long)it->ts_ms, (int)it->type);
+    sw_put_field(b, "summary", it->summary);
+    sw_put_field(b, "data", it->data);
+    sw_buf_putc(b, '}');
+}
+
+static void sw_hist_append(sw_alarms *a, const sw_hist_item *it) {
+    sw_buf b;
+    sw_buf_init(&b);
+    sw_hist_record(&b, it);
+    sw_alarms_append_raw(a, b.data, b.len);
+    sw_buf_free(&b);
 }
 
 void sw_alarms_add_history(sw_alarms *a, const sw_alarm *al, sw_hist_type type, int64_t ts, const char *summary,
@@ -294,7 +322,7 @@ void sw_alarms_add_history(sw_alarms *a, const sw_alarm *al, sw_hist_type type, 
     sw_hist_item it = {sw_strdup(al->account), sw_strdup(al->region), sw_strdup(al->name), al->composite, ts, type,
                        sw_strdup(summary), sw_strdup(data)};
     sw_hist_push(a, &it);
-    sw_alarms_append(a, sw_hist_json(&it));
+    sw_hist_append(a, &it);
 }
 
 sw_hist_item *sw_alarms_history(sw_alarms *a, size_t *n) {
@@ -349,7 +377,8 @@ static int sw_action_run(sw_alarms *a, sw_pending_action *p, int64_t now) {
     json_decref(data);
     sw_alarms_add_history(a, &who, SW_HIST_ACTION, now, summary, text);
     free(text);
-    sw_alarms_append_sync(a, json_pack("{s:s,s:I}", "op", "done", "id", (json_int_t)p->id));
+    /* Not waited for: a crash before this record is durable sends the action again (at least once). */
+    sw_alarms_append(a, json_pack("{s:s,s:I}", "op", "done", "id", (json_int_t)p->id));
     return 0;
 }
 
@@ -405,35 +434,55 @@ void sw_actions_queue(sw_alarms *a, const sw_alarm *al, sw_alarm_state old, int6
 
 /* ---------- transitions ---------- */
 
-static json_t *sw_state_json(sw_alarm_state s, const char *reason, const char *data) {
-    json_t *o = json_pack("{s:s,s:s}", "stateValue", sw_alarm_state_name(s), "stateReason", reason ? reason : "");
-    json_t *d = data ? json_loads(data, 0, NULL) : NULL;
-    if (d) json_object_set_new(o, "stateReasonData", d);
-    return o;
+/* "key":{"stateValue":...,"stateReason":...,"stateReasonData":{...}} of StateUpdate history data. The
+ * reason data is JSON text skywatch wrote (or SetAlarmState checked), so it is inserted as it is. */
+static void sw_state_part(sw_buf *b, const char *key, sw_alarm_state s, const char *reason, const char *data) {
+    sw_buf_printf(b, "\"%s\":{\"stateValue\":\"%s\",\"stateReason\":", key, sw_alarm_state_name(s));
+    sw_json_put_string(b, reason ? reason : "", reason ? strlen(reason) : 0);
+    if (data && data[0] == '{') sw_buf_printf(b, ",\"stateReasonData\":%s", data);
+    sw_buf_putc(b, '}');
 }
 
 void sw_alarm_transition(sw_alarms *a, sw_alarm *al, sw_alarm_state s, const char *reason, const char *reason_data,
                          int64_t now) {
     if (al->state == s) return;
     sw_alarm_state old = al->state;
-    json_t *hist = json_pack("{s:s,s:o,s:o}", "version", "1.0", "oldState", sw_state_json(old, al->reason, al->reason_data),
-                             "newState", sw_state_json(s, reason, reason_data));
+    sw_buf hist;
+    sw_buf_init(&hist);
+    sw_buf_puts(&hist, "{\"version\":\"1.0\",");
+    sw_state_part(&hist, "oldState", old, al->reason, al->reason_data);
+    sw_buf_putc(&hist, ',');
+    sw_state_part(&hist, "newState", s, reason, reason_data);
+    sw_buf_putc(&hist, '}');
     sw_free(al->reason);
     sw_free(al->reason_data);
     al->reason = sw_dup0(reason);
     al->reason_data = sw_dup0(reason_data);
     al->state = s;
     al->state_updated_ms = al->state_transitioned_ms = now;
-    char summary[320], *data = json_dumps(hist, JSON_COMPACT);
-    json_decref(hist);
+    char summary[320];
     snprintf(summary, sizeof summary, "Alarm updated from %s to %s", sw_alarm_state_name(old), sw_alarm_state_name(s));
-    sw_alarms_add_history(a, al, SW_HIST_STATE, now, summary, data);
-    free(data);
+    sw_alarms_add_history(a, al, SW_HIST_STATE, now, summary, hist.data);
+    sw_buf_free(&hist);
     if (al->composite && al->suppressor) {
         al->suppressed_old = old;
         sw_composite_suppression(a, al, now, 1);
+        sw_alarms_append(a, json_pack("{s:s,s:o}", "op", "put", "alarm", sw_alarm_json(al)));
+    } else {
+        /* A state record, not the whole alarm: transitions are the hot path of evaluation. */
+        sw_buf rec;
+        sw_buf_init(&rec);
+        sw_buf_puts(&rec, "{\"op\":\"state\"");
+        sw_put_field(&rec, "account", al->account);
+        sw_put_field(&rec, "region", al->region);
+        sw_put_field(&rec, "name", al->name);
+        sw_buf_printf(&rec, ",\"state\":%d,\"ts\":%lld", (int)s, (long long)now);
+        sw_put_field(&rec, "reason", reason);
+        sw_put_field(&rec, "data", reason_data);
+        sw_buf_putc(&rec, '}');
+        sw_alarms_append_raw(a, rec.data, rec.len);
+        sw_buf_free(&rec);
     }
-    sw_alarms_append(a, json_pack("{s:s,s:o}", "op", "put", "alarm", sw_alarm_json(al)));
     sw_actions_queue(a, al, old, now, 0);
 }
 
@@ -470,6 +519,19 @@ static int sw_alarms_replay(const uint8_t *payload, size_t len, void *arg) {
     if (strcmp(op, "put") == 0) {
         sw_alarm *al = sw_alarm_from_json(json_object_get(rec, "alarm"));
         if (al) sw_alarms_insert(a, al);
+    } else if (strcmp(op, "state") == 0) {
+        const char *acct = json_string_value(json_object_get(rec, "account")), *reg = json_string_value(json_object_get(rec, "region"));
+        const char *name = json_string_value(json_object_get(rec, "name"));
+        int64_t st = sw_jint(rec, "state");
+        sw_alarm *al = acct && reg && name ? sw_alarms_find(a, acct, reg, name) : NULL;
+        if (al && st >= 0 && st <= 2) {
+            sw_free(al->reason);
+            sw_free(al->reason_data);
+            al->reason = sw_jstr(rec, "reason");
+            al->reason_data = sw_jstr(rec, "data");
+            al->state = (sw_alarm_state)st;
+            al->state_updated_ms = al->state_transitioned_ms = sw_jint(rec, "ts");
+        }
     } else if (strcmp(op, "del") == 0) {
         const char *acct = json_string_value(json_object_get(rec, "account")), *reg = json_string_value(json_object_get(rec, "region"));
         const char *name = json_string_value(json_object_get(rec, "name"));
@@ -507,7 +569,7 @@ static int sw_alarms_compact(sw_alarms *a, char *err, size_t errlen) {
     for (size_t i = 0; i < a->tcap; i++)
         for (sw_alarm *al = a->table[i]; al; al = al->hnext)
             sw_alarms_append(a, json_pack("{s:s,s:o}", "op", "put", "alarm", sw_alarm_json(al)));
-    for (size_t i = 0; i < a->nhist; i++) sw_alarms_append(a, sw_hist_json(&a->hist[i]));
+    for (size_t i = 0; i < a->nhist; i++) sw_hist_append(a, &a->hist[i]);
     for (size_t i = 0; i < a->npending; i++) {
         sw_pending_action *p = &a->pending[i];
         sw_alarms_append(a, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "op", "act", "id", (json_int_t)p->id,
@@ -676,12 +738,15 @@ int sw_alarms_delete(sw_alarms *a, const char *account, const char *region, cons
     return 1;
 }
 
-int sw_alarms_sync(sw_alarms *a) { return sw_alarms_append_sync(a, json_pack("{s:s}", "op", "sync")); }
+int sw_alarms_sync(sw_alarms *a) {
+    uint64_t lsn = a->last_lsn;
+    return lsn == 0 || sw_wal_sync(a->wal, lsn) == 0 ? 0 : -1;
+}
 
 int sw_alarms_set_state(sw_alarms *a, sw_alarm *al, sw_alarm_state s, const char *reason, const char *reason_data,
                         int64_t now) {
     sw_alarm_transition(a, al, s, reason, reason_data, now);
-    return sw_alarms_sync(a);
+    return 0;
 }
 
 int sw_alarms_update(sw_alarms *a, sw_alarm *al, int64_t now) { return sw_alarms_log_alarm(a, al); }

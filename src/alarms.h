@@ -82,7 +82,8 @@ void sw_alarms_set_notifier(sw_alarms *a, sw_alarm_notify_fn fn, void *arg);
 int64_t sw_alarms_tick(void *a, int64_t now);
 
 /* Every call below runs under the engine's lock: take it with sw_alarms_lock around lookups so the
- * returned pointers stay valid, and release it before answering. */
+ * returned pointers stay valid. Changes are appended to the log; after releasing the lock, call
+ * sw_alarms_sync before acknowledging them (concurrent requests then share one fsync). */
 void sw_alarms_lock(sw_alarms *a);
 void sw_alarms_unlock(sw_alarms *a);
 sw_alarm *sw_alarms_find(sw_alarms *a, const char *account, const char *region, const char *name);
@@ -90,7 +91,7 @@ sw_alarm *sw_alarms_find(sw_alarms *a, const char *account, const char *region, 
 sw_alarm **sw_alarms_list(sw_alarms *a, const char *account, const char *region, size_t *n);
 /* Creates or replaces an alarm from a caller-built one (ownership of every string passes to the
  * engine). Keeps the state of an existing alarm of the same name; writes the ConfigurationUpdate
- * history item; durable on return. Returns 0, or -1 when the log failed. */
+ * history item. Returns 0, or -1 when the log failed. */
 int sw_alarms_put(sw_alarms *a, sw_alarm *al, int64_t now);
 /* Deletes by name (history stays); returns the number deleted, -1 when the log failed. */
 int sw_alarms_delete(sw_alarms *a, const char *account, const char *region, const char *name, int64_t now);
@@ -99,7 +100,8 @@ int sw_alarms_set_state(sw_alarms *a, sw_alarm *al, sw_alarm_state s, const char
                         int64_t now);
 /* Enable/DisableAlarmActions, tags: changes and logs the alarm. */
 int sw_alarms_update(sw_alarms *a, sw_alarm *al, int64_t now);
-/* Waits until every change made so far is durable (after sw_alarms_delete). Returns 0 or -1. */
+/* Waits, without the lock, until every change appended so far is durable. Returns 0, or -1 when the
+ * log failed. */
 int sw_alarms_sync(sw_alarms *a);
 /* History of a tenant, oldest first (pointer into the engine: valid under the lock). */
 sw_hist_item *sw_alarms_history(sw_alarms *a, size_t *n);

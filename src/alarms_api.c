@@ -147,13 +147,12 @@ int sw_put_metric_alarm(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_erro
     int rc = 0;
     if (old && old->composite) rc = SW_VALIDATION(err, "The alarm %.255s is a composite alarm.", al->name);
     else if (sw_alarms_put(ctx->alarms, al, ctx->now_ms)) rc = SW_ERR_INTERNAL(err, "The alarm could not be stored.");
-    if (rc && !(old && old->composite) ) al = NULL;
+    int owned = !(old && old->composite); /* sw_alarms_put took the alarm, even when the log failed */
     sw_alarms_unlock(ctx->alarms);
-    if (rc && al) sw_alarm_free(al);
+    if (!rc && sw_alarms_sync(ctx->alarms)) rc = SW_ERR_INTERNAL(err, "The change could not be made durable.");
+    if (!owned) sw_alarm_free(al);
     return rc;
 }
-
-typedef struct { sw_alarms *a; const char *account, *region; } sw_exists_ctx;
 
 int sw_put_composite_alarm(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
     if (sw_no_engine(ctx, err)) return -1;
@@ -186,10 +185,12 @@ int sw_put_composite_alarm(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_e
     sw_alarm *old = sw_alarms_find(ctx->alarms, ctx->account, ctx->region, al->name);
     if (missing.len) rc = SW_VALIDATION(err, "Could not save the composite alarm as alarms [%.700s] in the alarm rule do not exist", missing.data);
     else if (old && !old->composite) rc = SW_VALIDATION(err, "The alarm %.255s is a metric alarm.", al->name);
-    else if (sw_alarms_put(ctx->alarms, al, ctx->now_ms)) { rc = SW_ERR_INTERNAL(err, "The alarm could not be stored."); al = NULL; }
+    else if (sw_alarms_put(ctx->alarms, al, ctx->now_ms)) rc = SW_ERR_INTERNAL(err, "The alarm could not be stored.");
+    int owned = !missing.len && !(old && !old->composite);
     sw_alarms_unlock(ctx->alarms);
+    if (!rc && sw_alarms_sync(ctx->alarms)) rc = SW_ERR_INTERNAL(err, "The change could not be made durable.");
     sw_buf_free(&missing);
-    if (rc && al) sw_alarm_free(al);
+    if (!owned) sw_alarm_free(al);
     return rc;
 }
 
@@ -435,9 +436,9 @@ int sw_delete_alarms(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *
     else {
         for (size_t i = 0; i < names->u.list.n; i++)
             sw_alarms_delete(ctx->alarms, ctx->account, ctx->region, names->u.list.items[i]->u.str.s, ctx->now_ms);
-        if (sw_alarms_sync(ctx->alarms)) rc = SW_ERR_INTERNAL(err, "The deletion could not be stored.");
     }
     sw_alarms_unlock(ctx->alarms);
+    if (!rc && sw_alarms_sync(ctx->alarms)) rc = SW_ERR_INTERNAL(err, "The change could not be made durable.");
     sw_buf_free(&missing);
     sw_buf_free(&held);
     return rc;
@@ -461,6 +462,7 @@ int sw_set_alarm_state(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error
     else if (sw_alarms_set_state(ctx->alarms, al, (sw_alarm_state)state, reason, data, ctx->now_ms))
         rc = SW_ERR_INTERNAL(err, "The state could not be stored.");
     sw_alarms_unlock(ctx->alarms);
+    if (!rc && sw_alarms_sync(ctx->alarms)) rc = SW_ERR_INTERNAL(err, "The change could not be made durable.");
     return rc;
 }
 
@@ -476,6 +478,7 @@ static int sw_set_actions_enabled(sw_ctx *ctx, const sw_value *in, int enabled, 
         if (sw_alarms_update(ctx->alarms, al, ctx->now_ms)) rc = SW_ERR_INTERNAL(err, "The change could not be stored.");
     }
     sw_alarms_unlock(ctx->alarms);
+    if (!rc && sw_alarms_sync(ctx->alarms)) rc = SW_ERR_INTERNAL(err, "The change could not be made durable.");
     return rc;
 }
 
@@ -564,6 +567,7 @@ int sw_tag_resource(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *e
         else if (sw_alarms_update(ctx->alarms, al, ctx->now_ms)) rc = SW_ERR_INTERNAL(err, "The tags could not be stored.");
     }
     sw_alarms_unlock(ctx->alarms);
+    if (!rc && sw_alarms_sync(ctx->alarms)) rc = SW_ERR_INTERNAL(err, "The change could not be made durable.");
     return rc;
 }
 
@@ -583,6 +587,7 @@ int sw_untag_resource(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error 
         if (sw_alarms_update(ctx->alarms, al, ctx->now_ms)) rc = SW_ERR_INTERNAL(err, "The tags could not be stored.");
     }
     sw_alarms_unlock(ctx->alarms);
+    if (!rc && sw_alarms_sync(ctx->alarms)) rc = SW_ERR_INTERNAL(err, "The change could not be made durable.");
     return rc;
 }
 

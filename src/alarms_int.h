@@ -26,6 +26,7 @@ struct sw_alarms {
     sw_alarm_notify_fn notify;
     void *notify_arg;
     uint64_t records;        /* records in the log (replayed + appended), for compaction */
+    _Atomic uint64_t last_lsn; /* the newest record appended: sw_alarms_sync waits for it */
 };
 
 /* Changes the state of al (lock held): timestamps, StateUpdate history, log record, and the actions
@@ -41,7 +42,7 @@ void sw_composite_suppression(sw_alarms *a, sw_alarm *al, int64_t now, int on_tr
 /* Appends a history item (lock held); strings are copied. */
 void sw_alarms_add_history(sw_alarms *a, const sw_alarm *al, sw_hist_type type, int64_t ts, const char *summary,
                            const char *data);
-/* Logs the alarm's whole record (lock held) and waits for it to be durable. Returns 0 or -1. */
+/* Logs the alarm's whole record (lock held); durable after sw_alarms_sync. Returns 0, or -1 when the log failed. */
 int sw_alarms_log_alarm(sw_alarms *a, const sw_alarm *al);
 /* The notification JSON and Subject CloudWatch sends to SNS for a transition of al from old. */
 char *sw_alarm_notification(const sw_alarms *a, const sw_alarm *al, sw_alarm_state old, int64_t now, char *subject,
