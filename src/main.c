@@ -9,6 +9,7 @@
 #include "protocol.h"
 #include "scheduler.h"
 #include "service.h"
+#include "sns.h"
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
@@ -170,6 +171,20 @@ static int sw_serve(sw_config *c) {
     signal(SIGPIPE, SIG_IGN);
     sw_http *h = sw_http_start(&srv, c->listen_host, c->listen_port, c->max_connections, err, sizeof err);
     if (!h) { fprintf(stderr, "skywatch: %s\n", err); sw_metrics_close(m); return 1; }
+    /* SNS opens once the port is known: its SubscribeURL and SigningCertURL default to this listener. */
+    char sns_dir[1100], public_url[300];
+    snprintf(sns_dir, sizeof sns_dir, "%s/sns", c->data_dir);
+    if (c->public_url[0]) snprintf(public_url, sizeof public_url, "%s", c->public_url);
+    else snprintf(public_url, sizeof public_url, "http://%s:%d", c->listen_host, sw_http_port(h));
+    sw_sns_options so = {.dir = sns_dir, .public_url = public_url, .smtp_url = c->smtp_url, .smtp_from = c->smtp_from, .metrics = m};
+    srv.sns = sw_sns_open(&so, err, sizeof err);
+    if (!srv.sns) {
+        fprintf(stderr, "skywatch: %s\n", err);
+        sw_http_stop(h, 1000);
+        sw_logstore_close(logs);
+        sw_metrics_close(m);
+        return 1;
+    }
     sw_log("info", "listening", "\"address\":\"%s:%d\",\"data\":\"%s\",\"max_connections\":%d", c->listen_host,
            sw_http_port(h), c->data_dir, c->max_connections);
     /* The scheduler runs due tasks on the one clock (short sleeps so a signal is noticed at once). With
@@ -178,6 +193,7 @@ static int sw_serve(sw_config *c) {
     sw_log("info", "shutting down", "\"signal\":%d", (int)sw_stop_signal);
     sw_http_stop(h, 30000);
     sw_scheduler_reset();
+    sw_sns_close(srv.sns);
     sw_logstore_flush(logs);
     sw_logstore_close(logs);
     sw_metrics_close(m);
