@@ -696,7 +696,7 @@ static int sw_check_message(sw_ctx *ctx, const sw_pub *p, sw_error *err) {
 static uint64_t sw_publish_locked(sw_sns *s, const sw_sns_topic *t, const sw_pub *p, int64_t now, char msgid[37]) {
     size_t n;
     sw_sns_uuid(msgid);
-    return sw_sns_queue_publish(s, t, msgid, p->subject, p->message, p->structure, p->attrs, now, &n);
+    return sw_sns_queue_publish(s, t, msgid, p->subject, p->message, p->structure ? p->message : NULL, p->attrs, now, &n);
 }
 
 /* After the records are durable: wake delivery and count the publish. */
@@ -1003,9 +1003,9 @@ static void sw_public_action(sw_sns *s, const sw_value *q, const char *action, s
         sub = sw_confirm(s, sw_v_get_str(q, "TopicArn", ""), sw_v_get_str(q, "Token", ""), &lsn);
     } else {
         sub = sw_sns_sub_find(s, sw_v_get_str(q, "SubscriptionArn", ""));
-        if (sub) lsn = sw_remove_sub(s, sub);
+        if (sub) snprintf(arn, sizeof arn, "%s", sub->arn), lsn = sw_remove_sub(s, sub);
     }
-    if (sub) snprintf(arn, sizeof arn, "%s", sub->arn);
+    if (sub && strcmp(action, "ConfirmSubscription") == 0) snprintf(arn, sizeof arn, "%s", sub->arn);
     pthread_mutex_unlock(&s->mu);
     if (!sub) {
         if (strcmp(action, "ConfirmSubscription") == 0) sw_public_error(resp, 400, "InvalidParameter", "Invalid token");

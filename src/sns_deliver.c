@@ -405,6 +405,7 @@ int64_t sw_sns_deliver_due(sw_sns *s, int64_t now) {
         sw_free(tally);
         for (size_t i = 0; i < n; i++) sw_job_free(&jobs[i]);
         next = INT64_MIN; /* run again at once: the round may have left due work */
+        sw_scheduler_poke("sns-delivery"); /* so the task learns the retry times this round set */
     }
     sw_free(jobs);
     pthread_mutex_unlock(&s->round_mu);

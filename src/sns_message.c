@@ -49,7 +49,9 @@ static void sw_attributes(sw_buf *b, const sw_value *attrs) {
         sw_json_put_string(b, type, strlen(type));
         sw_buf_puts(b, ",\"Value\":");
         const sw_value *bin = sw_v_get(v, "BinaryValue");
-        if (bin && (bin->type == SW_V_BLOB || bin->type == SW_V_STRING)) {
+        if (bin && bin->type == SW_V_STRING) {
+            sw_json_put_string(b, bin->u.str.s, bin->u.str.len); /* the query wire carries blobs base64 already */
+        } else if (bin && bin->type == SW_V_BLOB) {
             size_t n = bin->u.str.len;
             unsigned char *enc = sw_malloc(4 * ((n + 2) / 3) + 1);
             int m = EVP_EncodeBlock(enc, (const unsigned char *)bin->u.str.s, (int)n);
