@@ -143,6 +143,11 @@ uint64_t sw_sns_queue_publish(sw_sns *s, const sw_sns_topic *t, const char *msgi
     *n = 0;
     sw_arena a;
     sw_arena_init(&a, 0);
+    /* The signature covers no per-subscriber field, so one RSA signature serves every subscriber of a
+     * message (per protocol's text when MessageStructure=json picks different ones). */
+    sw_buf sts, sig;
+    sw_buf_init(&sts), sw_buf_init(&sig);
+    const char *signed_text = NULL;
     for (size_t i = 0; i < s->nsubs && lsn; i++) {
         const sw_sns_sub *sub = s->subs[i];
         if (!sub->confirmed || strcmp(sub->topic_arn, t->arn) != 0) continue;
@@ -150,6 +155,16 @@ uint64_t sw_sns_queue_publish(sw_sns *s, const sw_sns_topic *t, const char *msgi
         /* Structure was checked at Publish, so a protocol's message is always found. */
         if (structure_json && sw_sns_message_for_protocol(&a, structure_json, strlen(structure_json), sub->protocol, &text, err, sizeof err))
             continue;
+        if (!signed_text || strcmp(signed_text, text) != 0) {
+            sw_sns_message m = base;
+            m.message = text;
+            sw_buf_reset(&sts), sw_buf_reset(&sig);
+            sw_sns_message_string_to_sign(&m, &sts);
+            if (sw_sns_sign(s->signer, base.signature_version, sts.data, sts.len, &sig)) { lsn = 0; break; }
+            sw_buf_putc(&sig, '\0');
+            base.signature = sig.data;
+            signed_text = text;
+        }
         sw_buf body;
         sw_buf_init(&body);
         if (sw_render_notification(s, sub, &base, text, &body, &mail_subject)) lsn = 0;
@@ -157,6 +172,7 @@ uint64_t sw_sns_queue_publish(sw_sns *s, const sw_sns_topic *t, const char *msgi
         sw_buf_free(&body);
     }
     sw_arena_free(&a);
+    sw_buf_free(&sts), sw_buf_free(&sig);
     return lsn;
 }
 

@@ -149,6 +149,7 @@ typedef struct sw_sns_message {
     const char *unsubscribe_url;         /* notifications */
     const sw_value *attributes;          /* MessageAttributes map (name -> {DataType, StringValue|BinaryValue}) or NULL */
     int signature_version;               /* 1 or 2 */
+    const char *signature;               /* base64, when already computed (it does not cover per-subscriber fields) */
 } sw_sns_message;
 
 /* Renders the JSON body AWS POSTs to HTTP/S endpoints (and sends to email-json), signed. Returns 0 or -1. */
