@@ -176,7 +176,8 @@ static int sw_serve(sw_config *c) {
     snprintf(sns_dir, sizeof sns_dir, "%s/sns", c->data_dir);
     if (c->public_url[0]) snprintf(public_url, sizeof public_url, "%s", c->public_url);
     else snprintf(public_url, sizeof public_url, "http://%s:%d", c->listen_host, sw_http_port(h));
-    sw_sns_options so = {.dir = sns_dir, .public_url = public_url, .smtp_url = c->smtp_url, .smtp_from = c->smtp_from, .metrics = m};
+    sw_sns_options so = {.dir = sns_dir, .public_url = public_url, .smtp_url = c->smtp_url, .smtp_from = c->smtp_from, .metrics = m,
+                          .manual_clock = c->manual_clock_ms >= 0};
     srv.sns = sw_sns_open(&so, err, sizeof err);
     if (!srv.sns) {
         fprintf(stderr, "skywatch: %s\n", err);

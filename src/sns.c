@@ -950,6 +950,7 @@ sw_sns *sw_sns_open(const sw_sns_options *opt, char *err, size_t errlen) {
     s->smtp_url = sw_strdup(opt->smtp_url ? opt->smtp_url : "");
     s->smtp_from = sw_strdup(opt->smtp_from ? opt->smtp_from : "");
     s->metrics = opt->metrics;
+    s->manual_clock = opt->manual_clock;
     size_t ul = strlen(s->public_url);
     while (ul && s->public_url[ul - 1] == '/') s->public_url[--ul] = '\0';
     if (sw_sns_store_open(s, err, errlen) || !(s->signer = sw_sns_signer_open(s->dir, err, errlen)) ||

@@ -421,7 +421,7 @@ int64_t sw_sns_deliver_due(sw_sns *s, int64_t now) {
         sw_free(tally);
         for (size_t i = 0; i < n; i++) sw_job_free(&jobs[i]);
         next = INT64_MIN; /* run again at once: the round may have left due work */
-        sw_scheduler_poke("sns-delivery"); /* so the task learns the retry times this round set */
+        if (s->manual_clock) sw_scheduler_poke("sns-delivery"); /* so the task learns the retry times this round set */
     }
     sw_free(jobs);
     pthread_mutex_unlock(&s->round_mu);
@@ -448,11 +448,12 @@ static void *sw_delivery_thread(void *arg) {
     return NULL;
 }
 
-/* Runs from the scheduler, so a manual clock stepping past a retry's due time delivers it before the
- * clock request answers. */
+/* Compacts the log when it has grown. With a manual clock it also delivers, so a clock stepping past a
+ * retry's due time delivers it before the clock request answers; on the real clock the delivery thread
+ * does all delivery, and the scheduler (which also runs alarm evaluation) never waits on an endpoint. */
 static int64_t sw_task_delivery(void *arg, int64_t now) {
     sw_sns *s = arg;
-    int64_t next = sw_sns_deliver_due(s, now);
+    int64_t next = s->manual_clock ? sw_sns_deliver_due(s, now) : now + 60000;
     pthread_mutex_lock(&s->mu);
     sw_sns_store_maybe_compact(s);
     if (next == INT64_MIN) {
@@ -470,7 +471,7 @@ void sw_sns_deliver_wake(sw_sns *s) {
     s->woken = 1;
     pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->mu);
-    sw_scheduler_poke("sns-delivery");
+    if (s->manual_clock) sw_scheduler_poke("sns-delivery");
 }
 
 int sw_sns_deliver_start(sw_sns *s, char *err, size_t errlen) {

@@ -59,6 +59,7 @@ struct sw_sns {
     pthread_mutex_t mu;     /* guards everything below but the delivery thread's own fields */
     char *dir, *public_url, *smtp_url, *smtp_from;
     sw_metrics *metrics;
+    int manual_clock;
     struct sw_wal *wal;
     uint64_t wal_gen;        /* bumped by compaction; lsns carry it in their top 16 bits */
     pthread_rwlock_t wal_rw; /* syncs (read) versus swapping the log in compaction (write) */

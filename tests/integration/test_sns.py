@@ -261,6 +261,44 @@ class SnsTest(ServerTest):
         self.assertEqual({json.loads(b)["MessageId"] for _, b, _ in got[1:]}, {mid})
         self.assertEqual(len({b for _, b, _ in got[1:]}), 1)  # the same signed document each time
 
+    def test_throttle_policy_spreads_deliveries_over_clock_seconds(self):
+        arn, sub_arn = self.confirmed_topic("throttled", "/throttled")
+        self.sns.set_subscription_attributes(SubscriptionArn=sub_arn, AttributeName="DeliveryPolicy",
+                                             AttributeValue='{"throttlePolicy":{"maxReceivesPerSecond":1}}')
+        self.server.clock(advance_ms=1_000)
+        for i in range(3):
+            self.sns.publish(TopicArn=arn, Message="t%d" % i)
+        self.sub.wait("/throttled", 2)
+        time.sleep(0.5)
+        self.assertEqual(self.sub.count("/throttled"), 2)  # confirmation + one message in this clock second
+        self.server.clock(advance_ms=1_000)
+        self.sub.wait("/throttled", 3)
+        self.server.clock(advance_ms=1_000)
+        got = self.sub.wait("/throttled", 4)
+        self.assertEqual(sorted(json.loads(b)["Message"] for _, b, _ in got[1:]), ["t0", "t1", "t2"])
+
+    def test_policy_gives_up_and_counts_the_failure(self):
+        arn, sub_arn = self.confirmed_topic("doomed", "/doomed")
+        self.sub.statuses["/doomed"] = [500] * 3
+        self.sns.set_subscription_attributes(SubscriptionArn=sub_arn, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(
+            {"healthyRetryPolicy": {"numRetries": 2, "numNoDelayRetries": 1, "minDelayTarget": 5, "maxDelayTarget": 5}}))
+        self.sns.publish(TopicArn=arn, Message="lost cause")
+        self.sub.wait("/doomed", 3)  # confirmation, first attempt, immediate retry (numNoDelayRetries 1)
+        time.sleep(0.3)
+        self.server.clock(advance_ms=5_000)
+        self.sub.wait("/doomed", 4)
+        time.sleep(0.3)
+        self.server.clock(advance_ms=60_000)
+        time.sleep(0.3)
+        self.assertEqual(self.sub.count("/doomed"), 4)  # policy exhausted: no more attempts
+        cw = self.server.boto3("cloudwatch")
+        import datetime
+        t = datetime.datetime.fromtimestamp(START_MS / 1000, datetime.timezone.utc)
+        pts = cw.get_metric_statistics(Namespace="AWS/SNS", MetricName="NumberOfNotificationsFailed",
+                                       Dimensions=[{"Name": "TopicName", "Value": "doomed"}], StartTime=t - datetime.timedelta(hours=1),
+                                       EndTime=t + datetime.timedelta(hours=2), Period=3600, Statistics=["Sum"])["Datapoints"]
+        self.assertEqual(sum(p["Sum"] for p in pts), 1)
+
     def test_delivery_metrics(self):
         arn, _ = self.confirmed_topic("metered", "/metered")
         for i in range(3):
