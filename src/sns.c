@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +55,14 @@ static void sw_token(char out[65]) {
     for (size_t i = 0; i < sizeof r; i++) snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
-static int sw_invalid(sw_error *e, const char *fmt, const char *arg) {
-    return sw_error_set_typed(e, 400, "InvalidParameter", "InvalidParameterException", fmt, arg);
+static int sw_invalid(sw_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int sw_invalid(sw_error *e, const char *fmt, ...) {
+    char msg[sizeof e->message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return sw_error_set_typed(e, 400, "InvalidParameter", "InvalidParameterException", "%s", msg);
 }
 static int sw_value_invalid(sw_error *e, const char *msg) {
     return sw_error_set_typed(e, 400, "ParameterValueInvalid", "InvalidParameterValueException", "%s", msg);
@@ -241,7 +248,7 @@ static int sw_create_topic(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_e
     if (nl > 5 && strcmp(name + nl - 5, ".fifo") == 0)
         return sw_invalid(err, "Invalid parameter: %s: skywatch does not support FIFO topics", "Name");
     if (!sw_name_ok(name))
-        return sw_invalid(err, "Invalid parameter: Topic Name%s", "");
+        return sw_invalid(err, "Invalid parameter: Topic Name");
     const sw_value *attrs = sw_v_get(in, "Attributes"), *tags = sw_v_get(in, "Tags");
     for (size_t i = 0; attrs && i < attrs->u.map.n; i++) {
         const sw_value *v = attrs->u.map.items[i].val;
@@ -261,12 +268,12 @@ static int sw_create_topic(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_e
             const char *have = sw_sns_attr_get(&t->attrs, attrs->u.map.items[i].key);
             if (strcmp(attrs->u.map.items[i].key, "FifoTopic") == 0) continue;
             if (!have || strcmp(have, attrs->u.map.items[i].val->u.str.s) != 0)
-                rc = sw_invalid(err, "Invalid parameter: Attributes Reason: Topic already exists with different attributes%s", "");
+                rc = sw_invalid(err, "Invalid parameter: Attributes Reason: Topic already exists with different attributes");
         }
         for (size_t i = 0; tags && !rc && i < tags->u.list.n; i++) {
             const char *have = sw_sns_attr_get(&t->tags, sw_v_get_str(tags->u.list.items[i], "Key", ""));
             if (!have || strcmp(have, sw_v_get_str(tags->u.list.items[i], "Value", "")) != 0)
-                rc = sw_invalid(err, "Invalid parameter: Tags Reason: Topic already exists with different tags%s", "");
+                rc = sw_invalid(err, "Invalid parameter: Tags Reason: Topic already exists with different tags");
         }
     } else {
         t = sw_calloc(1, sizeof *t);
@@ -409,14 +416,14 @@ static int sw_check_endpoint(sw_sns *s, const char *protocol, const char *endpoi
     if (strcmp(protocol, "http") == 0 || strcmp(protocol, "https") == 0) {
         size_t pl = strlen(protocol);
         if (strncmp(endpoint, protocol, pl) != 0 || strncmp(endpoint + pl, "://", 3) != 0 || !endpoint[pl + 3])
-            return sw_invalid(err, "Invalid parameter: Endpoint must match the specified protocol%s", "");
+            return sw_invalid(err, "Invalid parameter: Endpoint must match the specified protocol");
         return 0;
     }
     if (strcmp(protocol, "email") == 0 || strcmp(protocol, "email-json") == 0) {
         const char *at = strchr(endpoint, '@');
-        if (!at || at == endpoint || !at[1] || strpbrk(endpoint, " \r\n<>,;")) return sw_invalid(err, "Invalid parameter: Email address%s", "");
+        if (!at || at == endpoint || !at[1] || strpbrk(endpoint, " \r\n<>,;")) return sw_invalid(err, "Invalid parameter: Email address");
         if (!s->smtp_url || !*s->smtp_url)
-            return sw_invalid(err, "Invalid parameter: email subscriptions need an SMTP relay; set smtp_url (and smtp_from) in the skywatch config%s", "");
+            return sw_invalid(err, "Invalid parameter: email subscriptions need an SMTP relay; set smtp_url (and smtp_from) in the skywatch config");
         return 0;
     }
     return sw_invalid(err, "Invalid parameter: Amazon SNS does not support this protocol string: %s", protocol);
@@ -486,7 +493,7 @@ static int sw_confirm_subscription(sw_ctx *ctx, const sw_value *in, sw_value **o
     if (sub) snprintf(arn, sizeof arn, "%s", sub->arn);
     pthread_mutex_unlock(&s->mu);
     if (!t) return -1;
-    if (!sub) return sw_invalid(err, "Invalid token%s", "");
+    if (!sub) return sw_invalid(err, "Invalid token");
     if (lsn != 1 && sw_commit(ctx, lsn, err)) return -1;
     return sw_result(ctx, out, "SubscriptionArn", arn, err);
 }
@@ -679,10 +686,10 @@ static int sw_check_message(sw_ctx *ctx, const sw_pub *p, sw_error *err) {
     size_t bytes = strlen(p->message);
     if (p->group_id) return sw_invalid(err, "Invalid parameter: %s Reason: The request includes MessageGroupId parameter that is not valid for this topic type", "MessageGroupId");
     if (p->dedup_id) return sw_invalid(err, "Invalid parameter: %s Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type", "MessageDeduplicationId");
-    if (!*p->message) return sw_invalid(err, "Invalid parameter: Empty message%s", "");
+    if (!*p->message) return sw_invalid(err, "Invalid parameter: Empty message");
     if (p->subject && !sw_subject_ok(p->subject)) return sw_invalid(err, "Invalid parameter: %s", "Subject");
     if (sw_check_attributes(p->attrs, &bytes, err)) return -1;
-    if (bytes > SW_SNS_MAX_MESSAGE) return sw_invalid(err, "Invalid parameter: Message too long%s", "");
+    if (bytes > SW_SNS_MAX_MESSAGE) return sw_invalid(err, "Invalid parameter: Message too long");
     if (p->structure) {
         const char *def;
         if (strcmp(p->structure, "json") != 0) return sw_invalid(err, "Invalid parameter: %s", "MessageStructure");
