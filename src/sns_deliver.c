@@ -13,7 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#define SW_SNS_ROUND_MAX 256           /* deliveries attempted concurrently in one round */
+#define SW_SNS_ROUND_MAX 256           /* transfers in flight at once */
+#define SW_SNS_SYNC_WAIT_S 30          /* longest a manual-clock step waits for due deliveries (> the HTTP timeout) */
 #define SW_SNS_HTTP_TIMEOUT_MS 15000   /* AWS waits 15 s for an HTTP/S endpoint to answer */
 #define SW_SNS_CONNECT_TIMEOUT_MS 5000
 #define SW_SNS_IDLE_POLL_MS 100        /* the thread re-reads the clock this often (a manual clock moves under it) */
@@ -176,8 +177,9 @@ uint64_t sw_sns_queue_publish(sw_sns *s, const sw_sns_topic *t, const char *msgi
     return lsn;
 }
 
-/* ---------- consuming: one round ---------- */
+/* ---------- consuming: a pipeline of transfers ---------- */
 
+/* One delivery attempt in flight: copies of what it needs, so the queue may change under it. */
 typedef struct sw_job {
     uint64_t id;
     char *topic_arn, *msgid, *body, *url, *subject, *rcpt, *sub_arn;
@@ -186,8 +188,6 @@ typedef struct sw_job {
     sw_buf mail;         /* the whole SMTP message */
     CURL *easy;
     struct curl_slist *hdrs, *rcpts;
-    int ok;
-    long status;
     char error[CURL_ERROR_SIZE];
 } sw_job;
 
@@ -210,17 +210,28 @@ static int sw_throttle_ok(sw_sns_sub *sub, const sw_sns_retry_policy *p, int64_t
     return 1;
 }
 
-/* Takes up to SW_SNS_ROUND_MAX due deliveries into jobs; caller holds s->mu. Deliveries whose
- * subscription is gone are dropped here. Returns the number of jobs. */
-static size_t sw_collect(sw_sns *s, int64_t now, sw_job *jobs, int64_t *next_due) {
+static sw_job *sw_job_of(sw_sns *s, const sw_sns_delivery *d, const sw_sns_sub *sub) {
+    sw_job *j = sw_calloc(1, sizeof *j);
+    j->id = d->id;
+    j->topic_arn = sw_strdup(d->topic_arn), j->msgid = sw_strdup(d->msgid), j->body = sw_strdup(d->body);
+    j->sub_arn = sw_strdup(d->sub_arn);
+    j->subject = d->subject ? sw_strdup(d->subject) : NULL;
+    j->email = sw_is_email(sub->protocol);
+    j->confirmation = d->type == SW_SNS_CONFIRMATION;
+    j->raw = sw_raw(sub);
+    j->url = sw_strdup(j->email ? s->smtp_url : sub->endpoint);
+    j->rcpt = j->email ? sw_strdup(sub->endpoint) : NULL;
+    sw_buf_init(&j->mail);
+    return j;
+}
+
+/* Takes up to room deliveries due at now into out; caller holds s->mu. Deliveries whose subscription
+ * is gone are dropped here; throttled ones wait for a later second. Returns the number taken. */
+static size_t sw_collect(sw_sns *s, int64_t now, sw_job **out, size_t room) {
     size_t n = 0;
-    for (size_t i = 0; i < s->nqueue && n < SW_SNS_ROUND_MAX;) {
+    for (size_t i = 0; i < s->nqueue && n < room;) {
         sw_sns_delivery *d = s->queue[i];
-        if (d->in_flight || d->due_ms > now) {
-            if (!d->in_flight && d->due_ms < *next_due) *next_due = d->due_ms;
-            i++;
-            continue;
-        }
+        if (d->in_flight || d->due_ms > now) { i++; continue; }
         sw_sns_sub *sub = sw_sns_sub_find(s, d->sub_arn);
         if (!sub || (d->type == SW_SNS_NOTIFICATION && !sub->confirmed)) {
             sw_sns_store_done(s, d->id); /* moves another entry into slot i */
@@ -228,28 +239,7 @@ static size_t sw_collect(sw_sns *s, int64_t now, sw_job *jobs, int64_t *next_due
         }
         sw_sns_retry_policy p;
         sw_sns_effective_policy(s, sub, &p);
-        if (!sw_throttle_ok(sub, &p, now)) {
-            int64_t next_sec = (now / 1000 + 1) * 1000;
-            if (next_sec < *next_due) *next_due = next_sec;
-            i++;
-            continue;
-        }
-        sw_job *j = &jobs[n++];
-        memset(j, 0, sizeof *j);
-        j->id = d->id;
-        j->topic_arn = sw_strdup(d->topic_arn), j->msgid = sw_strdup(d->msgid), j->body = sw_strdup(d->body);
-        j->sub_arn = sw_strdup(d->sub_arn);
-        j->subject = d->subject ? sw_strdup(d->subject) : NULL;
-        j->email = sw_is_email(sub->protocol);
-        j->confirmation = d->type == SW_SNS_CONFIRMATION;
-        j->raw = sw_raw(sub);
-        if (j->email) {
-            j->url = sw_strdup(s->smtp_url ? s->smtp_url : "");
-            j->rcpt = sw_strdup(sub->endpoint);
-        } else {
-            j->url = sw_strdup(sub->endpoint);
-        }
-        d->in_flight = 1;
+        if (sw_throttle_ok(sub, &p, now)) d->in_flight = 1, out[n++] = sw_job_of(s, d, sub);
         i++;
     }
     return n;
@@ -305,173 +295,214 @@ static void sw_prepare_mail(sw_sns *s, sw_job *j) {
     curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 }
 
-static void sw_perform(sw_sns *s, sw_job *jobs, size_t n) {
-    CURLM *multi = s->curl_multi;
-    for (size_t i = 0; i < n; i++) {
-        sw_job *j = &jobs[i];
-        sw_buf_init(&j->mail);
-        j->easy = curl_easy_init();
-        if (j->email) sw_prepare_mail(s, j);
-        else sw_prepare_http(j);
-        curl_easy_setopt(j->easy, CURLOPT_PRIVATE, j);
-        curl_easy_setopt(j->easy, CURLOPT_ERRORBUFFER, j->error);
-        curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)SW_SNS_HTTP_TIMEOUT_MS);
-        curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)SW_SNS_CONNECT_TIMEOUT_MS);
-        curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);
-        curl_multi_add_handle(multi, j->easy);
-    }
-    int running = (int)n;
-    while (running > 0 && !s->stopping) {
-        if (curl_multi_perform(multi, &running) != CURLM_OK) break;
-        CURLMsg *msg;
-        int left;
-        while ((msg = curl_multi_info_read(multi, &left))) {
-            if (msg->msg != CURLMSG_DONE) continue;
-            sw_job *j;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &j->status);
-            /* HTTP: "a 2xx status code indicates success"; SMTP: the relay accepted the message. */
-            j->ok = msg->data.result == CURLE_OK && (j->email || (j->status >= 200 && j->status < 300));
-        }
-        if (running > 0) curl_multi_poll(multi, NULL, 0, 200, NULL);
-    }
-    for (size_t i = 0; i < n; i++) {
-        curl_multi_remove_handle(multi, jobs[i].easy);
-        curl_easy_cleanup(jobs[i].easy);
-        curl_slist_free_all(jobs[i].hdrs);
-        curl_slist_free_all(jobs[i].rcpts);
-        sw_buf_free(&jobs[i].mail);
-    }
+static void sw_job_start(sw_sns *s, sw_job *j) {
+    j->easy = curl_easy_init();
+    if (j->email) sw_prepare_mail(s, j);
+    else sw_prepare_http(j);
+    curl_easy_setopt(j->easy, CURLOPT_PRIVATE, j);
+    curl_easy_setopt(j->easy, CURLOPT_ERRORBUFFER, j->error);
+    curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)SW_SNS_HTTP_TIMEOUT_MS);
+    curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)SW_SNS_CONNECT_TIMEOUT_MS);
+    curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_multi_add_handle(s->curl_multi, j->easy);
 }
 
-/* Per-topic counts of one round (at most one entry per job), written as AWS/SNS metrics after the round. */
+static void sw_job_free(sw_sns *s, sw_job *j) {
+    curl_multi_remove_handle(s->curl_multi, j->easy);
+    curl_easy_cleanup(j->easy);
+    curl_slist_free_all(j->hdrs);
+    curl_slist_free_all(j->rcpts);
+    sw_buf_free(&j->mail);
+    sw_free(j->topic_arn), sw_free(j->msgid), sw_free(j->body), sw_free(j->url), sw_free(j->subject), sw_free(j->rcpt);
+    sw_free(j->sub_arn);
+    sw_free(j);
+}
+
+/* Per-topic counts since the last flush, written as AWS/SNS metrics in one go (each write is an fsync). */
 typedef struct sw_tally { char account[16], region[40], topic[260]; double delivered, failed; } sw_tally;
 
-static void sw_count(sw_tally *t, size_t *nt, const char *topic_arn, int delivered) {
+typedef struct sw_deliverer {
+    sw_job *inflight[SW_SNS_ROUND_MAX];
+    size_t ninflight;
+    sw_tally tally[64];
+    size_t ntally;
+    int64_t flushed_real_ms;
+} sw_deliverer;
+
+static void sw_flush_tally(sw_sns *s, sw_deliverer *dv) {
+    int64_t now = sw_clock_now_ms();
+    for (size_t k = 0; k < dv->ntally; k++) {
+        sw_tally *t = &dv->tally[k];
+        sw_sns_metric(s, t->account, t->region, t->topic, "NumberOfNotificationsDelivered", t->delivered, now);
+        sw_sns_metric(s, t->account, t->region, t->topic, "NumberOfNotificationsFailed", t->failed, now);
+    }
+    dv->ntally = 0;
+    dv->flushed_real_ms = sw_clock_real_ms();
+}
+
+static void sw_count(sw_sns *s, sw_deliverer *dv, const char *topic_arn, int delivered) {
     /* arn:aws:sns:REGION:ACCOUNT:NAME */
     char region[40] = "", account[16] = "", name[260] = "";
     if (sscanf(topic_arn, "arn:aws:sns:%39[^:]:%15[^:]:%259s", region, account, name) != 3) return;
     size_t i = 0;
-    while (i < *nt && !(strcmp(t[i].topic, name) == 0 && strcmp(t[i].account, account) == 0 && strcmp(t[i].region, region) == 0)) i++;
-    if (i == *nt) {
+    sw_tally *t = dv->tally;
+    while (i < dv->ntally && !(strcmp(t[i].topic, name) == 0 && strcmp(t[i].account, account) == 0 && strcmp(t[i].region, region) == 0)) i++;
+    if (i == sizeof dv->tally / sizeof dv->tally[0]) sw_flush_tally(s, dv), i = 0;
+    if (i == dv->ntally) {
         memset(&t[i], 0, sizeof t[i]);
         snprintf(t[i].account, sizeof t[i].account, "%s", account);
         snprintf(t[i].region, sizeof t[i].region, "%s", region);
         snprintf(t[i].topic, sizeof t[i].topic, "%s", name);
-        (*nt)++;
+        dv->ntally++;
     }
     if (delivered) t[i].delivered++;
     else t[i].failed++;
 }
 
-/* Records each job's outcome; caller holds s->mu. */
-static void sw_settle(sw_sns *s, sw_job *jobs, size_t n, int64_t now, sw_tally *tally, size_t *ntally) {
-    for (size_t i = 0; i < n; i++) {
-        sw_job *j = &jobs[i];
-        sw_sns_delivery *d = sw_sns_delivery_find(s, j->id);
-        if (!d) continue;
-        d->in_flight = 0;
-        if (s->stopping && !j->ok && !j->status && !j->error[0]) continue; /* cut short by shutdown: retried after restart */
-        if (j->ok) {
-            sw_sns_store_done(s, j->id);
-            if (!j->confirmation) sw_count(tally, ntally, j->topic_arn, 1);
-            continue;
-        }
-        sw_sns_sub *sub = sw_sns_sub_find(s, j->sub_arn);
-        sw_sns_retry_policy p;
-        if (sub) sw_sns_effective_policy(s, sub, &p);
-        else sw_sns_policy_default(&p);
-        d->attempt++;
-        int delay = sub ? sw_sns_policy_delay(&p, d->attempt) : -1;
-        sw_log("warn", "sns delivery failed", "\"message_id\":\"%s\",\"subscription\":\"%s\",\"status\":%ld,\"error\":\"%s\",\"attempt\":%d,\"retry_in_s\":%d",
-               j->msgid, j->sub_arn, j->status, j->error, d->attempt, delay);
-        if (delay < 0) {
-            sw_sns_store_done(s, j->id);
-            if (!j->confirmation) sw_count(tally, ntally, j->topic_arn, 0);
-        } else {
-            d->due_ms = now + (int64_t)delay * 1000;
-            sw_sns_store_retry(s, d);
-        }
+/* Records one finished attempt: delivered (gone from the queue), or retried by the policy from now, or
+ * given up. Caller holds s->mu. */
+static void sw_settle(sw_sns *s, sw_deliverer *dv, const sw_job *j, int ok, long status, int64_t now) {
+    sw_sns_delivery *d = sw_sns_delivery_find(s, j->id);
+    if (!d) return;
+    d->in_flight = 0;
+    if (ok) {
+        sw_sns_store_done(s, j->id);
+        if (!j->confirmation) sw_count(s, dv, j->topic_arn, 1);
+        return;
+    }
+    sw_sns_sub *sub = sw_sns_sub_find(s, j->sub_arn);
+    sw_sns_retry_policy p;
+    if (sub) sw_sns_effective_policy(s, sub, &p);
+    d->attempt++;
+    int delay = sub ? sw_sns_policy_delay(&p, d->attempt) : -1;
+    sw_log("warn", "sns delivery failed", "\"message_id\":\"%s\",\"subscription\":\"%s\",\"status\":%ld,\"error\":\"%s\",\"attempt\":%d,\"retry_in_s\":%d",
+           j->msgid, j->sub_arn, status, j->error, d->attempt, delay);
+    if (delay < 0) {
+        sw_sns_store_done(s, j->id);
+        if (!j->confirmation) sw_count(s, dv, j->topic_arn, 0);
+    } else {
+        d->due_ms = now + (int64_t)delay * 1000;
+        sw_sns_store_retry(s, d);
+        if (s->manual_clock) sw_scheduler_poke("sns-delivery"); /* so a clock step stops at the retry time */
     }
 }
 
-static void sw_job_free(sw_job *j) {
-    sw_free(j->topic_arn), sw_free(j->msgid), sw_free(j->body), sw_free(j->url), sw_free(j->subject), sw_free(j->rcpt);
-    sw_free(j->sub_arn);
-}
-
-int64_t sw_sns_deliver_due(sw_sns *s, int64_t now) {
-    pthread_mutex_lock(&s->round_mu);
-    sw_job *jobs = sw_malloc(SW_SNS_ROUND_MAX * sizeof *jobs);
-    int64_t next = INT64_MAX;
-    pthread_mutex_lock(&s->mu);
-    size_t n = sw_collect(s, now, jobs, &next);
-    pthread_mutex_unlock(&s->mu);
-    if (n) {
-        sw_perform(s, jobs, n);
-        sw_tally *tally = sw_malloc(n * sizeof *tally);
-        size_t ntally = 0;
+/* Settles every finished transfer. */
+static void sw_reap(sw_sns *s, sw_deliverer *dv) {
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(s->curl_multi, &left))) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        sw_job *j;
+        long status = 0;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+        /* HTTP: "a 2xx status code indicates success"; SMTP: the relay accepted the message. */
+        int ok = msg->data.result == CURLE_OK && (j->email || (status >= 200 && status < 300));
         pthread_mutex_lock(&s->mu);
-        sw_settle(s, jobs, n, now, tally, &ntally);
+        sw_settle(s, dv, j, ok, status, sw_clock_now_ms());
         pthread_mutex_unlock(&s->mu);
-        for (size_t k = 0; k < ntally; k++) {
-            sw_sns_metric(s, tally[k].account, tally[k].region, tally[k].topic, "NumberOfNotificationsDelivered", tally[k].delivered, now);
-            sw_sns_metric(s, tally[k].account, tally[k].region, tally[k].topic, "NumberOfNotificationsFailed", tally[k].failed, now);
-        }
-        sw_free(tally);
-        for (size_t i = 0; i < n; i++) sw_job_free(&jobs[i]);
-        next = INT64_MIN; /* run again at once: the round may have left due work */
-        if (s->manual_clock) sw_scheduler_poke("sns-delivery"); /* so the task learns the retry times this round set */
+        for (size_t i = 0; i < dv->ninflight; i++)
+            if (dv->inflight[i] == j) { dv->inflight[i] = dv->inflight[--dv->ninflight]; break; }
+        sw_job_free(s, j);
     }
-    sw_free(jobs);
-    pthread_mutex_unlock(&s->round_mu);
+}
+
+/* The earliest due time in the queue of a delivery not in flight (INT64_MAX if none); caller holds s->mu. */
+static int64_t sw_next_due(const sw_sns *s) {
+    int64_t next = INT64_MAX;
+    for (size_t i = 0; i < s->nqueue; i++)
+        if (!s->queue[i]->in_flight && s->queue[i]->due_ms < next) next = s->queue[i]->due_ms;
     return next;
 }
 
-/* ---------- the thread and the scheduler task ---------- */
-
+/* The delivery thread: keeps up to SW_SNS_ROUND_MAX transfers going at once, starting each delivery as
+ * it falls due, so a slow endpoint holds only its own transfers. */
 static void *sw_delivery_thread(void *arg) {
     sw_sns *s = arg;
+    sw_deliverer *dv = sw_calloc(1, sizeof *dv);
+    sw_job *fresh[SW_SNS_ROUND_MAX];
     while (!s->stopping) {
-        int64_t next = sw_sns_deliver_due(s, sw_clock_now_ms());
         pthread_mutex_lock(&s->mu);
-        if (next != INT64_MIN && !s->woken && !s->stopping) {
+        uint64_t epoch = s->wake_epoch;
+        int64_t now = sw_clock_now_ms();
+        size_t n = sw_collect(s, now, fresh, SW_SNS_ROUND_MAX - dv->ninflight);
+        pthread_mutex_unlock(&s->mu);
+        for (size_t i = 0; i < n; i++) sw_job_start(s, fresh[i]), dv->inflight[dv->ninflight++] = fresh[i];
+        int running = 0;
+        curl_multi_perform(s->curl_multi, &running);
+        sw_reap(s, dv);
+        if (dv->ntally && (dv->ninflight == 0 || sw_clock_real_ms() - dv->flushed_real_ms > 1000)) sw_flush_tally(s, dv);
+        if (n) continue;
+        if (dv->ninflight) {
+            curl_multi_poll(s->curl_multi, NULL, 0, SW_SNS_IDLE_POLL_MS, NULL);
+            continue;
+        }
+        /* Idle at now: nothing due is waiting or in flight. Tell a waiting sw_sns_deliver_sync, then sleep
+         * until woken or the poll interval passes (a manual clock may have moved). */
+        pthread_mutex_lock(&s->mu);
+        s->idle_epoch = epoch, s->idle_ms = now;
+        pthread_cond_broadcast(&s->idle);
+        if (s->wake_epoch == epoch && !s->stopping) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += SW_SNS_IDLE_POLL_MS * 1000000L;
             if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
             pthread_cond_timedwait(&s->wake, &s->mu, &ts);
         }
-        s->woken = 0;
         pthread_mutex_unlock(&s->mu);
     }
+    /* Shutdown: transfers cut short stay queued and go out again after restart. */
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < dv->ninflight; i++) {
+        sw_sns_delivery *d = sw_sns_delivery_find(s, dv->inflight[i]->id);
+        if (d) d->in_flight = 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+    for (size_t i = 0; i < dv->ninflight; i++) sw_job_free(s, dv->inflight[i]);
+    sw_flush_tally(s, dv);
+    sw_free(dv);
     return NULL;
 }
 
-/* Compacts the log when it has grown. With a manual clock it also delivers, so a clock stepping past a
- * retry's due time delivers it before the clock request answers; on the real clock the delivery thread
- * does all delivery, and the scheduler (which also runs alarm evaluation) never waits on an endpoint. */
-static int64_t sw_task_delivery(void *arg, int64_t now) {
-    sw_sns *s = arg;
-    int64_t next = s->manual_clock ? sw_sns_deliver_due(s, now) : now + 60000;
+static void sw_wake_thread(sw_sns *s) {
     pthread_mutex_lock(&s->mu);
-    sw_sns_store_maybe_compact(s);
-    if (next == INT64_MIN) {
-        next = INT64_MAX;
-        for (size_t i = 0; i < s->nqueue; i++)
-            if (s->queue[i]->due_ms < next) next = s->queue[i]->due_ms;
-    }
+    s->wake_epoch++;
+    pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->mu);
-    if (next > now + 60000) next = now + 60000;
-    return next > now ? next : now + 1;
+    if (s->curl_multi) curl_multi_wakeup(s->curl_multi);
 }
 
 void sw_sns_deliver_wake(sw_sns *s) {
+    sw_wake_thread(s);
+    if (s->manual_clock) sw_scheduler_poke("sns-delivery"); /* so the task learns the new due times */
+}
+
+int64_t sw_sns_deliver_sync(sw_sns *s, int64_t now) {
+    sw_wake_thread(s);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += SW_SNS_SYNC_WAIT_S;
     pthread_mutex_lock(&s->mu);
-    s->woken = 1;
-    pthread_cond_signal(&s->wake);
+    uint64_t epoch = s->wake_epoch;
+    while (s->started && !s->stopping && (s->idle_epoch < epoch || s->idle_ms < now))
+        if (pthread_cond_timedwait(&s->idle, &s->mu, &deadline) != 0) break;
+    int64_t next = sw_next_due(s);
     pthread_mutex_unlock(&s->mu);
-    if (s->manual_clock) sw_scheduler_poke("sns-delivery");
+    return next;
+}
+
+/* Compacts the log when it has grown. With a manual clock it also waits for the delivery thread to
+ * finish what is due, so a clock stepping past a retry's due time delivers it before the clock request
+ * answers; on the real clock the scheduler (which also runs alarm evaluation) never waits on an endpoint. */
+static int64_t sw_task_delivery(void *arg, int64_t now) {
+    sw_sns *s = arg;
+    int64_t next = s->manual_clock ? sw_sns_deliver_sync(s, now) : now + 60000;
+    pthread_mutex_lock(&s->mu);
+    sw_sns_store_maybe_compact(s);
+    pthread_mutex_unlock(&s->mu);
+    if (next > now + 60000) next = now + 60000;
+    return next > now ? next : now + 1;
 }
 
 int sw_sns_deliver_start(sw_sns *s, char *err, size_t errlen) {
@@ -480,9 +511,12 @@ int sw_sns_deliver_start(sw_sns *s, char *err, size_t errlen) {
     if (!s->curl_multi) return snprintf(err, errlen, "cannot initialise libcurl"), -1;
     curl_multi_setopt(s->curl_multi, CURLMOPT_MAX_HOST_CONNECTIONS, 32L);
     pthread_cond_init(&s->wake, NULL);
-    pthread_mutex_init(&s->round_mu, NULL);
-    if (pthread_create(&s->thread, NULL, sw_delivery_thread, s) != 0) return snprintf(err, errlen, "cannot start the SNS delivery thread"), -1;
+    pthread_cond_init(&s->idle, NULL);
     s->started = 1;
+    if (pthread_create(&s->thread, NULL, sw_delivery_thread, s) != 0) {
+        s->started = 0;
+        return snprintf(err, errlen, "cannot start the SNS delivery thread"), -1;
+    }
     sw_scheduler_add("sns-delivery", sw_task_delivery, s, sw_clock_now_ms());
     return 0;
 }
@@ -492,10 +526,13 @@ void sw_sns_deliver_stop(sw_sns *s) {
     pthread_mutex_lock(&s->mu);
     s->stopping = 1;
     pthread_cond_signal(&s->wake);
+    pthread_cond_broadcast(&s->idle);
     pthread_mutex_unlock(&s->mu);
+    curl_multi_wakeup(s->curl_multi);
     pthread_join(s->thread, NULL);
     s->started = 0;
     curl_multi_cleanup(s->curl_multi);
+    s->curl_multi = NULL;
     pthread_cond_destroy(&s->wake);
-    pthread_mutex_destroy(&s->round_mu);
+    pthread_cond_destroy(&s->idle);
 }

@@ -70,10 +70,12 @@ struct sw_sns {
     sw_sns_signer *signer;
     /* delivery */
     pthread_t thread;
-    pthread_cond_t wake;
-    int stopping, woken, started;
-    pthread_mutex_t round_mu; /* one delivery round at a time (thread or scheduler task) */
-    void *curl_multi;
+    pthread_cond_t wake, idle;
+    int stopping, started;
+    uint64_t wake_epoch;    /* bumped by every wake */
+    uint64_t idle_epoch;    /* the wake_epoch the thread had seen when it last found nothing due at idle_ms */
+    int64_t idle_ms;
+    void *curl_multi;       /* the delivery thread's (curl_multi_wakeup may be called from any thread) */
 };
 
 /* Lookups; the caller holds s->mu. NULL when absent. */
@@ -164,8 +166,9 @@ int sw_sns_deliver_start(sw_sns *s, char *err, size_t errlen);
 void sw_sns_deliver_stop(sw_sns *s);
 /* Wakes the delivery thread: new work is due now. Thread-safe. */
 void sw_sns_deliver_wake(sw_sns *s);
-/* Attempts every delivery due at now; returns the earliest due time still pending (INT64_MAX if none). */
-int64_t sw_sns_deliver_due(sw_sns *s, int64_t now);
+/* Wakes the delivery thread and waits (up to 30 s) until it has attempted everything due at now (which
+ * the clock must already read); returns the earliest due time still pending (INT64_MAX if none). */
+int64_t sw_sns_deliver_sync(sw_sns *s, int64_t now);
 /* The policy that governs sub's deliveries (topic default, then the subscription's own); caller holds s->mu. */
 void sw_sns_effective_policy(sw_sns *s, const sw_sns_sub *sub, sw_sns_retry_policy *p);
 /* Queues the SubscriptionConfirmation (HTTP/S) or confirmation email for sub; caller holds s->mu. */

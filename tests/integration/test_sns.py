@@ -33,11 +33,14 @@ class Subscriber:
         self.lock = threading.Condition()
         self.received = {}
         self.statuses = {}
+        self.delays = {}
         sub = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                if self.headers.get("x-amz-sns-message-type") == "Notification":
+                    time.sleep(sub.delays.get(self.path, 0))
                 with sub.lock:
                     queue = sub.statuses.get(self.path, [])
                     status = queue.pop(0) if queue else 200
@@ -260,6 +263,20 @@ class SnsTest(ServerTest):
         self.assertEqual([s for _, _, s in got[1:]], [500, 503, 200])
         self.assertEqual({json.loads(b)["MessageId"] for _, b, _ in got[1:]}, {mid})
         self.assertEqual(len({b for _, b, _ in got[1:]}), 1)  # the same signed document each time
+
+    def test_a_slow_endpoint_does_not_hold_up_the_others(self):
+        arn = self.sns.create_topic(Name="slowfast")["TopicArn"]
+        for path in ("/slow", "/fast"):
+            self.sns.subscribe(TopicArn=arn, Protocol="http", Endpoint=self.sub.url(path))
+            get(json.loads(self.sub.wait(path, 1)[0][1])["SubscribeURL"])
+        self.sub.delays["/slow"] = 3
+        t0 = time.time()
+        self.sns.publish(TopicArn=arn, Message="first")
+        self.sns.publish(TopicArn=arn, Message="second")
+        self.sub.wait("/fast", 3)
+        self.assertLess(time.time() - t0, 2.5)  # both reached the fast endpoint while the slow one still answers
+        self.assertEqual(self.sub.count("/slow"), 1)
+        self.sub.wait("/slow", 3, timeout=15)
 
     def test_throttle_policy_spreads_deliveries_over_clock_seconds(self):
         arn, sub_arn = self.confirmed_topic("throttled", "/throttled")
