@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#define SW_SNS_ROUND_MAX 256           /* transfers in flight at once */
+#define SW_SNS_MAX_IN_FLIGHT 256       /* transfers in flight at once */
 #define SW_SNS_SYNC_WAIT_S 30          /* longest a manual-clock step waits for due deliveries (> the HTTP timeout) */
 #define SW_SNS_HTTP_TIMEOUT_MS 15000   /* AWS waits 15 s for an HTTP/S endpoint to answer */
 #define SW_SNS_CONNECT_TIMEOUT_MS 5000
@@ -55,7 +55,7 @@ static uint64_t sw_enqueue(sw_sns *s, const sw_sns_sub *sub, sw_sns_msg_type typ
     sw_buf_putc(body, '\0');
     d->body = sw_buf_detach(body, NULL);
     d->subject = subject ? sw_strdup(subject) : NULL;
-    d->due_ms = d->first_ms = now;
+    d->due_ms = now;
     return sw_sns_store_enqueue(s, d);
 }
 
@@ -322,7 +322,7 @@ static void sw_job_free(sw_sns *s, sw_job *j) {
 typedef struct sw_tally { char account[16], region[40], topic[260]; double delivered, failed; } sw_tally;
 
 typedef struct sw_deliverer {
-    sw_job *inflight[SW_SNS_ROUND_MAX];
+    sw_job *inflight[SW_SNS_MAX_IN_FLIGHT];
     size_t ninflight;
     sw_tally tally[64];
     size_t ntally;
@@ -416,17 +416,17 @@ static int64_t sw_next_due(const sw_sns *s) {
     return next;
 }
 
-/* The delivery thread: keeps up to SW_SNS_ROUND_MAX transfers going at once, starting each delivery as
+/* The delivery thread: keeps up to SW_SNS_MAX_IN_FLIGHT transfers going at once, starting each delivery as
  * it falls due, so a slow endpoint holds only its own transfers. */
 static void *sw_delivery_thread(void *arg) {
     sw_sns *s = arg;
     sw_deliverer *dv = sw_calloc(1, sizeof *dv);
-    sw_job *fresh[SW_SNS_ROUND_MAX];
+    sw_job *fresh[SW_SNS_MAX_IN_FLIGHT];
     while (!s->stopping) {
         pthread_mutex_lock(&s->mu);
         uint64_t epoch = s->wake_epoch;
         int64_t now = sw_clock_now_ms();
-        size_t n = sw_collect(s, now, fresh, SW_SNS_ROUND_MAX - dv->ninflight);
+        size_t n = sw_collect(s, now, fresh, SW_SNS_MAX_IN_FLIGHT - dv->ninflight);
         pthread_mutex_unlock(&s->mu);
         for (size_t i = 0; i < n; i++) sw_job_start(s, fresh[i]), dv->inflight[dv->ninflight++] = fresh[i];
         int running = 0;

@@ -48,7 +48,7 @@ typedef struct sw_sns_delivery {
     char *body;          /* HTTP: the POST body (JSON or raw message); email: the text */
     char *subject;       /* email subject */
     int attempt;         /* attempts made so far */
-    int64_t due_ms, first_ms;
+    int64_t due_ms;
     int in_flight;
 } sw_sns_delivery;
 

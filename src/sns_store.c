@@ -189,9 +189,9 @@ static json_t *sw_sub_json(const sw_sns_sub *u) {
 }
 
 static json_t *sw_delivery_json(const sw_sns_delivery *d) {
-    return json_pack("{s:s,s:I,s:s,s:s,s:s,s:i,s:s,s:s?,s:i,s:I,s:I}", "k", "dlv", "id", (json_int_t)d->id, "sub", d->sub_arn,
+    return json_pack("{s:s,s:I,s:s,s:s,s:s,s:i,s:s,s:s?,s:i,s:I}", "k", "dlv", "id", (json_int_t)d->id, "sub", d->sub_arn,
                      "topic", d->topic_arn, "msgid", d->msgid, "type", (int)d->type, "body", d->body, "subject", d->subject,
-                     "attempt", d->attempt, "due", (json_int_t)d->due_ms, "first", (json_int_t)d->first_ms);
+                     "attempt", d->attempt, "due", (json_int_t)d->due_ms);
 }
 
 static uint64_t sw_log_json(sw_sns *s, json_t *rec) {
@@ -245,7 +245,6 @@ static int sw_replay(const uint8_t *payload, size_t len, void *arg) {
         d->type = json_integer_value(json_object_get(r, "type")) == 1 ? SW_SNS_CONFIRMATION : SW_SNS_NOTIFICATION;
         d->attempt = (int)json_integer_value(json_object_get(r, "attempt"));
         d->due_ms = json_integer_value(json_object_get(r, "due"));
-        d->first_ms = json_integer_value(json_object_get(r, "first"));
         if (!d->id || !d->sub_arn || !d->topic_arn || !d->msgid || !d->body) bad = 1, sw_sns_delivery_free(d);
         else sw_apply_enqueue(s, d);
     } else if (strcmp(k, "dlv-retry") == 0) {
