@@ -10,6 +10,7 @@
 #include "protocol.h"
 #include "scheduler.h"
 #include "service.h"
+#include "sns.h"
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
@@ -132,6 +133,18 @@ static int64_t sw_task_pack(void *arg, int64_t now) {
     return now + 300000;
 }
 
+/* Alarm actions on SNS topics: published as the topic's owner, named by the topic ARN
+ * (arn:aws:sns:REGION:ACCOUNT:NAME). */
+static int sw_alarm_notify_sns(void *arg, const char *account, const char *region, const char *topic_arn,
+                               const char *subject, const char *message, char *err, size_t errlen) {
+    char owner[32] = "", where[64] = "", msgid[37];
+    if (sscanf(topic_arn, "arn:aws:sns:%63[^:]:%31[^:]:", where, owner) != 2) {
+        snprintf(err, errlen, "Invalid SNS topic ARN %.256s", topic_arn);
+        return -1;
+    }
+    return sw_sns_publish_internal(arg, owner, where, topic_arn, subject, message, msgid, err, errlen);
+}
+
 static int sw_serve(sw_config *c) {
     /* Requests allocate and free arenas all the time: keep freed memory instead of returning it to the
      * kernel after every request (measured: half the JSON decode time went to page faults). */
@@ -174,6 +187,23 @@ static int sw_serve(sw_config *c) {
     signal(SIGPIPE, SIG_IGN);
     sw_http *h = sw_http_start(&srv, c->listen_host, c->listen_port, c->max_connections, err, sizeof err);
     if (!h) { fprintf(stderr, "skywatch: %s\n", err); sw_metrics_close(m); return 1; }
+    /* SNS opens once the port is known: its SubscribeURL and SigningCertURL default to this listener. */
+    char sns_dir[1100], public_url[300];
+    snprintf(sns_dir, sizeof sns_dir, "%s/sns", c->data_dir);
+    if (c->public_url[0]) snprintf(public_url, sizeof public_url, "%s", c->public_url);
+    else snprintf(public_url, sizeof public_url, "http://%s:%d", c->listen_host, sw_http_port(h));
+    sw_sns_options so = {.dir = sns_dir, .public_url = public_url, .smtp_url = c->smtp_url, .smtp_from = c->smtp_from, .metrics = m,
+                          .manual_clock = c->manual_clock_ms >= 0};
+    srv.sns = sw_sns_open(&so, err, sizeof err);
+    if (!srv.sns) {
+        fprintf(stderr, "skywatch: %s\n", err);
+        sw_http_stop(h, 1000);
+        sw_alarms_close(alarms);
+        sw_logstore_close(logs);
+        sw_metrics_close(m);
+        return 1;
+    }
+    sw_alarms_set_notifier(alarms, sw_alarm_notify_sns, srv.sns);
     sw_log("info", "listening", "\"address\":\"%s:%d\",\"data\":\"%s\",\"max_connections\":%d", c->listen_host,
            sw_http_port(h), c->data_dir, c->max_connections);
     /* The scheduler runs due tasks on the one clock (short sleeps so a signal is noticed at once). With
@@ -182,7 +212,8 @@ static int sw_serve(sw_config *c) {
     sw_log("info", "shutting down", "\"signal\":%d", (int)sw_stop_signal);
     sw_http_stop(h, 30000);
     sw_scheduler_reset();
-    sw_alarms_close(alarms);
+    sw_alarms_close(alarms); /* before SNS: alarm actions publish through it */
+    sw_sns_close(srv.sns);
     sw_logstore_flush(logs);
     sw_logstore_close(logs);
     sw_metrics_close(m);

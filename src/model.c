@@ -116,6 +116,8 @@ static int sw_shape_load_refs(sw_model *m, sw_shape *s, json_t *js) {
     if (s->type == SW_S_MAP) {
         s->key = sw_model_shape_mut(m, sw_jstr(json_object_get(js, "key"), "shape"));
         s->value = sw_model_shape_mut(m, sw_jstr(json_object_get(js, "value"), "shape"));
+        s->key_name = sw_jstr(json_object_get(js, "key"), "locationName") ? sw_jstr(json_object_get(js, "key"), "locationName") : "key";
+        s->value_name = sw_jstr(json_object_get(js, "value"), "locationName") ? sw_jstr(json_object_get(js, "value"), "locationName") : "value";
         return s->key && s->value ? 0 : -1;
     }
     if (s->type != SW_S_STRUCTURE) return 0;
@@ -392,7 +394,7 @@ static int sw_coerce_map(sw_coerce *c, const sw_shape *s, sw_value *v) {
         sw_value *entries = sw_v_list(c->a), *map = sw_v_map(c->a);
         if (!entries || !map || sw_query_indexed(c, v, "entry", entries)) return -1;
         for (size_t i = 0; i < entries->u.list.n; i++) {
-            sw_value *e = entries->u.list.items[i], *k = sw_v_get(e, "key"), *val = sw_v_get(e, "value");
+            sw_value *e = entries->u.list.items[i], *k = sw_v_get(e, s->key_name), *val = sw_v_get(e, s->value_name);
             if (!k || k->type != SW_V_STRING || !val) return sw_type_error(c, "map entry with key and value");
             if (sw_v_map_put(c->a, map, k->u.str.s, k->u.str.len, val)) return -1;
         }

@@ -28,6 +28,7 @@ struct sw_shape {
     size_t nrequired;
     sw_shape *member;          /* list */
     sw_shape *key, *value;     /* map */
+    const char *key_name, *value_name; /* map entry member names on the query wire: "key"/"value" unless locationName says (SNS: Name/Value) */
     int has_min, has_max;
     double min, max;           /* length for strings/lists/maps, range for numbers */
     const char **enums;

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "model.h"
 #include "scheduler.h"
+#include "sns.h"
 #include "service.h"
 #include "xml.h"
 #include <openssl/rand.h>
@@ -405,6 +406,7 @@ void sw_dispatch(sw_server *srv, const sw_http_request *req, sw_http_response *r
     memset(resp, 0, sizeof *resp);
     sw_buf_init(&resp->body);
     sw_request_id(resp->request_id);
+    if (sw_sns_public_request(srv, req, resp)) return; /* SubscribeURL, UnsubscribeURL, SigningCertURL: unsigned */
     sw_call c = {.srv = srv, .req = req, .resp = resp, .proto = sw_detect(req)};
     resp->protocol = sw_proto_name(c.proto);
     sw_arena_init(&c.arena, SW_ARENA_LIMIT);

@@ -21,8 +21,9 @@ void sw_service_init(sw_service *svc, const char *model_start, const char *model
 }
 
 const sw_service *const *sw_services(void) {
-    static const sw_service *all[3];
+    static const sw_service *all[4];
     if (!all[0]) {
+        all[2] = sw_sns_service();
         all[1] = sw_logs_service();
         all[0] = sw_cloudwatch_service();
     }

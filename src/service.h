@@ -50,6 +50,8 @@ const sw_service *const *sw_services(void);
 const sw_service *sw_cloudwatch_service(void);
 /* CloudWatch Logs (logs): models/logs.json. */
 const sw_service *sw_logs_service(void);
+/* Amazon SNS (sns, query protocol): models/sns.json. */
+const sw_service *sw_sns_service(void);
 
 
 #endif

@@ -15,6 +15,8 @@ typedef struct sw_sns_options {
     const char *smtp_url;    /* "" = email subscriptions cannot be delivered (refused at Subscribe) */
     const char *smtp_from;
     sw_metrics *metrics;     /* AWS/SNS delivery metrics are written here */
+    int manual_clock;        /* serve --manual-clock: the scheduler task also delivers, so moving the clock
+                              * delivers what falls due before the clock request answers */
 } sw_sns_options;
 
 /* Opens (creating if needed) the SNS store, recovers the delivery queue and starts delivery.
