@@ -327,6 +327,19 @@ static void sw_evaluate_composites(sw_alarms *a, int64_t now) {
     }
 }
 
+/* What follows a change of any alarm's state: composites re-evaluated (AWS evaluates a composite when
+ * one of its children changes state, not on a timer), suppression moved on, and actions handed to SNS. */
+void sw_alarms_cascade(sw_alarms *a, int64_t now) {
+    sw_evaluate_composites(a, now);
+    for (size_t i = 0; i < a->tcap; i++)
+        for (sw_alarm *al = a->table[i]; al; al = al->hnext)
+            if (al->composite && al->suppressor && al->suppressed_by) {
+                int before = al->suppressed_by;
+                sw_composite_suppression(a, al, now, 0);
+                if (al->suppressed_by != before) sw_alarms_log_alarm(a, al);
+            }
+}
+
 int64_t sw_alarms_tick(void *arg, int64_t now) {
     sw_alarms *a = arg;
     sw_alarms_lock(a);
@@ -337,14 +350,7 @@ int64_t sw_alarms_tick(void *arg, int64_t now) {
             int64_t step = (al->period < 60 ? al->period : 60) * 1000LL;
             al->next_eval_ms = (now / step + 1) * step;
         }
-    sw_evaluate_composites(a, now);
-    for (size_t i = 0; i < a->tcap; i++)
-        for (sw_alarm *al = a->table[i]; al; al = al->hnext)
-            if (al->composite && al->suppressor && al->suppressed_by) {
-                int before = al->suppressed_by;
-                sw_composite_suppression(a, al, now, 0);
-                if (al->suppressed_by != before) sw_alarms_log_alarm(a, al);
-            }
+    sw_alarms_cascade(a, now);
     sw_alarms_housekeep(a, now);
     sw_alarms_unlock(a);
     sw_alarms_sync(a);

@@ -746,6 +746,7 @@ int sw_alarms_sync(sw_alarms *a) {
 int sw_alarms_set_state(sw_alarms *a, sw_alarm *al, sw_alarm_state s, const char *reason, const char *reason_data,
                         int64_t now) {
     sw_alarm_transition(a, al, s, reason, reason_data, now);
+    sw_alarms_cascade(a, now);
     return 0;
 }
 

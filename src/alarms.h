@@ -95,7 +95,8 @@ sw_alarm **sw_alarms_list(sw_alarms *a, const char *account, const char *region,
 int sw_alarms_put(sw_alarms *a, sw_alarm *al, int64_t now);
 /* Deletes by name (history stays); returns the number deleted, -1 when the log failed. */
 int sw_alarms_delete(sw_alarms *a, const char *account, const char *region, const char *name, int64_t now);
-/* SetAlarmState: transitions, records and fires actions as an evaluation would. */
+/* SetAlarmState: transitions, records and fires actions as an evaluation would; composite alarms over it
+ * are evaluated at once, as AWS evaluates a composite when a child changes state. */
 int sw_alarms_set_state(sw_alarms *a, sw_alarm *al, sw_alarm_state s, const char *reason, const char *reason_data,
                         int64_t now);
 /* Enable/DisableAlarmActions, tags: changes and logs the alarm. */

@@ -145,9 +145,10 @@ int sw_put_metric_alarm(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_erro
     sw_alarms_lock(ctx->alarms);
     sw_alarm *old = sw_alarms_find(ctx->alarms, ctx->account, ctx->region, al->name);
     int rc = 0;
-    if (old && old->composite) rc = SW_VALIDATION(err, "The alarm %.255s is a composite alarm.", al->name);
+    /* Decided before the put: sw_alarms_put frees the replaced alarm. It takes the new one even when the log fails. */
+    int owned = !(old && old->composite);
+    if (!owned) rc = SW_VALIDATION(err, "The alarm %.255s is a composite alarm.", al->name);
     else if (sw_alarms_put(ctx->alarms, al, ctx->now_ms)) rc = SW_ERR_INTERNAL(err, "The alarm could not be stored.");
-    int owned = !(old && old->composite); /* sw_alarms_put took the alarm, even when the log failed */
     sw_alarms_unlock(ctx->alarms);
     if (!rc && sw_alarms_sync(ctx->alarms)) rc = SW_ERR_INTERNAL(err, "The change could not be made durable.");
     if (!owned) sw_alarm_free(al);
@@ -183,10 +184,10 @@ int sw_put_composite_alarm(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_e
             sw_buf_printf(&missing, "%s%s", missing.len ? ", " : "", child);
     }
     sw_alarm *old = sw_alarms_find(ctx->alarms, ctx->account, ctx->region, al->name);
+    int owned = !missing.len && !(old && !old->composite); /* decided before the put, which frees old */
     if (missing.len) rc = SW_VALIDATION(err, "Could not save the composite alarm as alarms [%.700s] in the alarm rule do not exist", missing.data);
     else if (old && !old->composite) rc = SW_VALIDATION(err, "The alarm %.255s is a metric alarm.", al->name);
     else if (sw_alarms_put(ctx->alarms, al, ctx->now_ms)) rc = SW_ERR_INTERNAL(err, "The alarm could not be stored.");
-    int owned = !missing.len && !(old && !old->composite);
     sw_alarms_unlock(ctx->alarms);
     if (!rc && sw_alarms_sync(ctx->alarms)) rc = SW_ERR_INTERNAL(err, "The change could not be made durable.");
     sw_buf_free(&missing);

@@ -39,6 +39,9 @@ void sw_actions_queue(sw_alarms *a, const sw_alarm *al, sw_alarm_state old, int6
 /* ActionsSuppressor bookkeeping of a composite alarm (lock held): on_transition is 1 right after the
  * composite changed state (decides whether its actions wait), 0 on a scheduler tick (ends waits). */
 void sw_composite_suppression(sw_alarms *a, sw_alarm *al, int64_t now, int on_transition);
+/* After a change of state (lock held): re-evaluates composite alarms until nothing changes and moves
+ * their actions suppression on. */
+void sw_alarms_cascade(sw_alarms *a, int64_t now);
 /* Appends a history item (lock held); strings are copied. */
 void sw_alarms_add_history(sw_alarms *a, const sw_alarm *al, sw_hist_type type, int64_t ts, const char *summary,
                            const char *data);

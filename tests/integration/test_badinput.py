@@ -360,10 +360,10 @@ class BadInputTest(ServerTest):
         self.assert_json_error(resp, 400, "UnknownOperationException")
 
     def test_known_but_unimplemented_operation(self):
-        self.assert_json_error(self.json_call("DescribeAlarms", {}), 400, "UnknownOperationException", "not implemented")
-        self.assert_query_error(self.query_call("Action=DescribeAlarms&Version=2010-08-01"), 400, "InvalidAction",
+        self.assert_json_error(self.json_call("DescribeAnomalyDetectors", {}), 400, "UnknownOperationException", "not implemented")
+        self.assert_query_error(self.query_call("Action=DescribeAnomalyDetectors&Version=2010-08-01"), 400, "InvalidAction",
                                 "not implemented")
-        self.assert_cbor_error(self.cbor_call("DescribeAlarms", {}), 404, "UnknownOperationException", "not implemented")
+        self.assert_cbor_error(self.cbor_call("DescribeAnomalyDetectors", {}), 404, "UnknownOperationException", "not implemented")
 
     # ================= body size and compression =================
 
