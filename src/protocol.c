@@ -164,6 +164,7 @@ static int sw_cbor_route(sw_call *c) {
     if (n < 4 || segl[0] != 7 || memcmp(seg[0], "service", 7) || segl[2] != 9 || memcmp(seg[2], "operation", 9))
         return sw_error_set(&c->err, 404, "UnknownOperationException", "Expected a path ending in /service/<ServiceName>/operation/<OperationName>.");
     for (const sw_service *const *sv = sw_services(); *sv && !c->svc; sv++) {
+        if (!(*sv)->cbor || !(*sv)->model->target_prefix) continue; /* e.g. SNS: query protocol only */
         const char *name = (*sv)->model->target_prefix, *ns = (*sv)->shape_namespace;
         size_t nl = strlen(name), nsl = ns ? strlen(ns) : 0;
         /* The service name may be bare or qualified by its Smithy namespace. */
