@@ -34,10 +34,15 @@ $(B)/skywatch: $(OBJ) $(B)/obj/model_blob.o
 $(B)/test_%: tests/unit/test_%.c tests/unit/test.h tests/unit/test_main.h $(LIB_OBJ) $(B)/obj/model_blob.o
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(B)/obj/model_blob.o $(LDLIBS)
 
-# libFuzzer targets link every library source, built with clang, fuzzer and sanitizers.
-FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Isrc -pthread
-$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS) $(B)/obj/model_blob.o | $(B)/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(B)/obj/model_blob.o $(LDLIBS)
+# libFuzzer targets link every library source, built once with clang, coverage and sanitizers.
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined -std=c11 -D_GNU_SOURCE -Isrc -pthread
+FUZZ_OBJ    := $(patsubst src/%.c,$(B)/fuzzobj/%.o,$(LIB_SRC))
+$(B)/fuzzobj:
+	mkdir -p $@
+$(B)/fuzzobj/%.o: src/%.c $(HEADERS) | $(B)/fuzzobj
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_OBJ) $(HEADERS) $(B)/obj/model_blob.o | $(B)/fuzz
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(B)/obj/model_blob.o $(LDLIBS)
 
 unit: $(UNIT)
 	@set -e; for t in $(UNIT); do echo "== $$t"; $$t; done

@@ -32,6 +32,7 @@ SKYWATCH_BIN="$PWD/build/asan/skywatch" python3 tests/integration/run.py "${TEST
 record "integration" $?
 
 echo "== fuzz targets (${FUZZ_SECONDS:-10}s each)"
+make -s -j"$jobs" fuzz || record "fuzz targets (build)" 1
 for src in fuzz/fuzz_*.c; do
   name=$(basename "$src" .c)
   make -s "build/fuzz/$name" || { record "$name (build)" 1; continue; }
