@@ -134,6 +134,10 @@ static int sw_put_metric_data_typed(sw_ctx *ctx, const sw_pmd *in, sw_error *err
     if (in->n > SW_MAX_DATUMS)
         return SW_ERR_INVALID_PARAMETER(err, "The collection MetricData must not have a size greater than %d.", SW_MAX_DATUMS);
     sw_put p = {0};
+    /* One datapoint per datum is the common case: room for them up front, grown only for Values. */
+    if (in->n && !(p.d = sw_arena_alloc_raw(ctx->arena, in->n * sizeof *p.d)))
+        return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+    p.cap = in->n;
     for (size_t i = 0; i < in->n; i++) {
         const sw_pmd_datum *f = &in->data[i];
         sw_datum d = {0};

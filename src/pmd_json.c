@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define SW_PMD_DECLINE 1
+#define SW_PMD_DATUMS_GUESS 1000 /* PutMetricData: "up to 1000 different metrics" per request */
 
 /* The member names of a structure this decoder reads, with their lengths. */
 typedef struct sw_pmd_names { const char *const *names; const unsigned char *lens; int n, id; } sw_pmd_names;
@@ -348,12 +349,16 @@ static int sw_pmd_datum_member(sw_pmd_parser *j, int idx, void *arg) {
 }
 
 static int sw_pmd_data(sw_pmd_parser *j, sw_pmd *out) {
-    size_t cap = 0;
     out->n = 0;
     if (sw_pmd_expect(j, '[')) return SW_PMD_DECLINE;
     sw_pmd_ws(j);
     int more = !(j->p < j->end && *j->p == ']');
     if (!more) j->p++;
+    /* Room for the datums the rest of the body can hold (each takes at least the 18 bytes of
+     * {"MetricName":"x"}), up to the 1,000 a request may carry, so the array rarely moves. */
+    size_t cap = (size_t)(j->end - j->p) / 18 + 1;
+    if (cap > SW_PMD_DATUMS_GUESS) cap = SW_PMD_DATUMS_GUESS;
+    if (more && !(out->data = sw_arena_alloc_raw(j->a, cap * sizeof *out->data))) return SW_PMD_DECLINE;
     while (more) {
         if (out->n == cap && !(out->data = sw_pmd_grow(j->a, out->data, out->n, &cap, sizeof *out->data))) return SW_PMD_DECLINE;
         sw_pmd_datum *d = &out->data[out->n++];
