@@ -47,7 +47,7 @@ static int sw_datum_dims(const sw_pmd_datum *f, size_t idx, sw_datum *d, sw_erro
     if (!(f->has & SW_PMD_DIMS)) return 0;
     for (size_t i = 0; i < f->ndims; i++)
         for (size_t j = 0; j < i; j++)
-            if (strcmp(f->dims[j].name, f->dims[i].name) == 0)
+            if (f->dims[j].name[0] == f->dims[i].name[0] && strcmp(f->dims[j].name, f->dims[i].name) == 0)
                 return SW_ERR_INVALID_PARAMETER(err, "The dimension %s is specified more than once in MetricData.member.%zu.Dimensions.",
                                                 f->dims[i].name, idx);
     d->id.dims = f->dims;
