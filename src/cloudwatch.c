@@ -4,6 +4,7 @@
 #include "log.h"
 #include "service.h"
 #include "alarms_api.h"
+#include "pmd.h"
 #include "stats.h"
 #include <math.h>
 #include <stddef.h>
@@ -29,34 +30,10 @@ static int sw_value_ok(double v) { return isfinite(v) && fabs(v) <= sw_value_lim
 
 typedef struct sw_put { sw_datum *d; size_t n, cap; } sw_put;
 
-/* The members of one MetricDatum, read in one pass over the coerced map (no per-name lookups). */
-typedef struct sw_datum_in {
-    const sw_value *dims, *ts, *value, *values, *counts, *set, *res, *unit, *name;
-} sw_datum_in;
-
-static void sw_datum_fields(const sw_value *datum, sw_datum_in *f) {
-    static const struct { const char *name; size_t len; size_t off; } fields[] = {
-        {"MetricName", 10, offsetof(sw_datum_in, name)}, {"Dimensions", 10, offsetof(sw_datum_in, dims)},
-        {"Timestamp", 9, offsetof(sw_datum_in, ts)}, {"Value", 5, offsetof(sw_datum_in, value)},
-        {"Values", 6, offsetof(sw_datum_in, values)}, {"Counts", 6, offsetof(sw_datum_in, counts)},
-        {"StatisticValues", 15, offsetof(sw_datum_in, set)}, {"StorageResolution", 17, offsetof(sw_datum_in, res)},
-        {"Unit", 4, offsetof(sw_datum_in, unit)}};
-    memset(f, 0, sizeof *f);
-    for (size_t i = 0; i < datum->u.map.n; i++) {
-        const sw_member *m = &datum->u.map.items[i];
-        if (m->val->type == SW_V_NULL) continue;
-        for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
-            if (fields[k].len == m->klen && memcmp(fields[k].name, m->key, m->klen) == 0) {
-                *(const sw_value **)((char *)f + fields[k].off) = m->val;
-                break;
-            }
-    }
-}
-
 static int sw_put_push(sw_ctx *ctx, sw_put *p, const sw_datum *d, sw_error *err) {
     if (p->n == p->cap) {
         size_t ncap = p->cap ? p->cap * 2 : 64;
-        sw_datum *nd = sw_arena_alloc(ctx->arena, ncap * sizeof *nd);
+        sw_datum *nd = sw_arena_alloc_raw(ctx->arena, ncap * sizeof *nd);
         if (!nd) return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
         if (p->n) memcpy(nd, p->d, p->n * sizeof *nd);
         p->d = nd;
@@ -66,34 +43,28 @@ static int sw_put_push(sw_ctx *ctx, sw_put *p, const sw_datum *d, sw_error *err)
     return 0;
 }
 
-static int sw_datum_dims(sw_ctx *ctx, const sw_value *dims, size_t idx, sw_datum *d, sw_error *err) {
-    if (!dims) return 0;
-    size_t n = dims->u.list.n;
-    sw_dim *out = sw_arena_alloc(ctx->arena, (n ? n : 1) * sizeof *out);
-    if (!out) return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
-    for (size_t i = 0; i < n; i++) {
-        out[i].name = sw_v_get_str(dims->u.list.items[i], "Name", "");
-        out[i].value = sw_v_get_str(dims->u.list.items[i], "Value", "");
+static int sw_datum_dims(const sw_pmd_datum *f, size_t idx, sw_datum *d, sw_error *err) {
+    if (!(f->has & SW_PMD_DIMS)) return 0;
+    for (size_t i = 0; i < f->ndims; i++)
         for (size_t j = 0; j < i; j++)
-            if (strcmp(out[j].name, out[i].name) == 0)
+            if (f->dims[j].name[0] == f->dims[i].name[0] && strcmp(f->dims[j].name, f->dims[i].name) == 0)
                 return SW_ERR_INVALID_PARAMETER(err, "The dimension %s is specified more than once in MetricData.member.%zu.Dimensions.",
-                                                out[i].name, idx);
-    }
-    d->id.dims = out;
-    d->id.ndims = n;
+                                                f->dims[i].name, idx);
+    d->id.dims = f->dims;
+    d->id.ndims = f->ndims;
     return 0;
 }
 
-static int sw_datum_time(sw_ctx *ctx, const sw_datum_in *f, size_t idx, sw_datum *d, sw_error *err) {
+static int sw_datum_time(sw_ctx *ctx, const sw_pmd_datum *f, size_t idx, sw_datum *d, sw_error *err) {
     int64_t now = ctx->now_ms / 1000;
-    double t = f->ts ? f->ts->u.d : (double)now;
+    double t = f->has & SW_PMD_TIMESTAMP ? f->timestamp : (double)now;
     /* PutMetricData: "Data points with time stamps from 24 hours ago or longer can take at least 48 hours
      * to become available"; data older than two weeks or more than two hours in the future is rejected. */
     if (t < (double)(now - SW_TWO_WEEKS))
         return SW_ERR_INVALID_PARAMETER(err, "The parameter MetricData.member.%zu.Timestamp must specify a time no more than two weeks in the past.", idx);
     if (t > (double)(now + SW_TWO_HOURS))
         return SW_ERR_INVALID_PARAMETER(err, "The parameter MetricData.member.%zu.Timestamp must specify a time no more than two hours in the future.", idx);
-    int64_t res = f->res ? f->res->u.i : 60;
+    int64_t res = f->has & SW_PMD_RESOLUTION ? f->resolution : 60;
     if (res != 1 && res != 60)
         return SW_ERR_INVALID_PARAMETER(err, "The value %lld for parameter MetricData.member.%zu.StorageResolution is invalid. Valid values are 1 and 60.",
                                         (long long)res, idx);
@@ -102,8 +73,9 @@ static int sw_datum_time(sw_ctx *ctx, const sw_datum_in *f, size_t idx, sw_datum
     return 0;
 }
 
-static int sw_datum_values(sw_ctx *ctx, sw_put *p, const sw_datum_in *f, size_t idx, sw_datum *d, sw_error *err) {
-    const sw_value *value = f->value, *values = f->values, *counts = f->counts, *set = f->set;
+static int sw_datum_values(sw_ctx *ctx, sw_put *p, const sw_pmd_datum *f, size_t idx, sw_datum *d, sw_error *err) {
+    int value = (f->has & SW_PMD_VALUE) != 0, values = (f->has & SW_PMD_VALUES) != 0;
+    int counts = (f->has & SW_PMD_COUNTS) != 0, set = (f->has & SW_PMD_SET) != 0;
     if (value && set)
         return SW_ERR_INVALID_COMBINATION(err, "The parameters MetricData.member.%zu.Value and MetricData.member.%zu.StatisticValues are mutually exclusive and you have specified both.", idx, idx);
     if (value && values)
@@ -113,8 +85,7 @@ static int sw_datum_values(sw_ctx *ctx, sw_put *p, const sw_datum_in *f, size_t 
     if (counts && !values)
         return SW_ERR_INVALID_COMBINATION(err, "The parameter MetricData.member.%zu.Counts must be specified together with MetricData.member.%zu.Values.", idx, idx);
     if (set) {
-        double c = sw_v_get_double(set, "SampleCount", 0), s = sw_v_get_double(set, "Sum", 0);
-        double mn = sw_v_get_double(set, "Minimum", 0), mx = sw_v_get_double(set, "Maximum", 0);
+        double c = f->count, s = f->sum, mn = f->min, mx = f->max;
         if (!sw_value_ok(c) || !sw_value_ok(s) || !sw_value_ok(mn) || !sw_value_ok(mx) || c <= 0)
             return SW_ERR_INVALID_PARAMETER(err, "The parameter MetricData.member.%zu.StatisticValues has an invalid value: SampleCount must be positive and every value finite and within -2^360 to 2^360.", idx);
         if (mn > mx)
@@ -124,13 +95,13 @@ static int sw_datum_values(sw_ctx *ctx, sw_put *p, const sw_datum_in *f, size_t 
         return sw_put_push(ctx, p, d, err);
     }
     if (values) {
-        size_t n = values->u.list.n;
+        size_t n = f->nvalues;
         if (n > SW_MAX_VALUES)
             return SW_ERR_INVALID_PARAMETER(err, "The collection MetricData.member.%zu.Values must not have a size greater than %d.", idx, SW_MAX_VALUES);
-        if (counts && counts->u.list.n != n)
+        if (counts && f->ncounts != n)
             return SW_ERR_INVALID_PARAMETER(err, "The parameters MetricData.member.%zu.Values and MetricData.member.%zu.Counts must be arrays of the same size.", idx, idx);
         for (size_t i = 0; i < n; i++) {
-            double v = values->u.list.items[i]->u.d, c = counts ? counts->u.list.items[i]->u.d : 1;
+            double v = f->values[i], c = counts ? f->counts[i] : 1;
             if (!sw_value_ok(v))
                 return SW_ERR_INVALID_PARAMETER(err, "The value %g for parameter MetricData.member.%zu.Values.member.%zu is invalid.", v, idx, i + 1);
             if (!sw_value_ok(c) || c < 0)
@@ -145,40 +116,57 @@ static int sw_datum_values(sw_ctx *ctx, sw_put *p, const sw_datum_in *f, size_t 
     }
     if (!value)
         return SW_ERR_INVALID_COMBINATION(err, "One of the parameters MetricData.member.%zu.Value, MetricData.member.%zu.Values or MetricData.member.%zu.StatisticValues must be specified.", idx, idx, idx);
-    if (!sw_value_ok(value->u.d))
+    if (!sw_value_ok(f->value))
         return SW_ERR_INVALID_PARAMETER(err, "The value %s for parameter MetricData.member.%zu.Value is invalid.",
-                                        isnan(value->u.d) ? "NaN" : isinf(value->u.d) ? (value->u.d > 0 ? "Infinity" : "-Infinity") : "out of range", idx);
+                                        isnan(f->value) ? "NaN" : isinf(f->value) ? (f->value > 0 ? "Infinity" : "-Infinity") : "out of range", idx);
     d->kind = SW_SAMPLE_VALUE;
-    d->v = value->u.d;
+    d->v = f->value;
     return sw_put_push(ctx, p, d, err);
 }
 
-static int sw_put_metric_data(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
-    const char *ns = sw_v_get_str(in, "Namespace", "");
-    sw_value *data = sw_v_get(in, "MetricData");
+/* Validates the typed input (the model's checks are done) and stores it: all datums or none. */
+static int sw_put_metric_data_typed(sw_ctx *ctx, const sw_pmd *in, sw_error *err) {
+    const char *ns = in->ns ? in->ns : "";
     /* "You cannot specify a namespace that begins with 'AWS/'": reserved for AWS services (trusted keys here). */
     if (strncmp(ns, "AWS/", 4) == 0 && !ctx->trusted)
         return SW_ERR_INVALID_PARAMETER(err, "The value %s for parameter Namespace is invalid.", ns);
-    if (!data) return SW_ERR_MISSING_PARAMETER(err, "The parameter MetricData is required.");
-    if (data->u.list.n > SW_MAX_DATUMS)
+    if (!in->data) return SW_ERR_MISSING_PARAMETER(err, "The parameter MetricData is required.");
+    if (in->n > SW_MAX_DATUMS)
         return SW_ERR_INVALID_PARAMETER(err, "The collection MetricData must not have a size greater than %d.", SW_MAX_DATUMS);
     sw_put p = {0};
-    for (size_t i = 0; i < data->u.list.n; i++) {
-        sw_datum_in f;
-        sw_datum_fields(data->u.list.items[i], &f);
+    /* One datapoint per datum is the common case: room for them up front, grown only for Values. */
+    if (in->n && !(p.d = sw_arena_alloc_raw(ctx->arena, in->n * sizeof *p.d)))
+        return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+    p.cap = in->n;
+    for (size_t i = 0; i < in->n; i++) {
+        const sw_pmd_datum *f = &in->data[i];
         sw_datum d = {0};
         d.id.account = ctx->account;
         d.id.region = ctx->region;
         d.id.ns = ns;
-        d.id.name = f.name ? f.name->u.str.s : "";
-        d.unit = f.unit ? f.unit->u.str.s : "None";
-        if (sw_datum_dims(ctx, f.dims, i + 1, &d, err) || sw_datum_time(ctx, &f, i + 1, &d, err) ||
-            sw_datum_values(ctx, &p, &f, i + 1, &d, err))
+        d.id.name = f->name ? f->name : "";
+        d.unit = f->unit ? f->unit : "None";
+        if (sw_datum_dims(f, i + 1, &d, err) || sw_datum_time(ctx, f, i + 1, &d, err) ||
+            sw_datum_values(ctx, &p, f, i + 1, &d, err))
             return -1;
     }
     if (sw_metrics_put(ctx->metrics, p.d, p.n))
         return SW_ERR_INTERNAL(err, "The write-ahead log failed; the data may not be durable.");
     return 0;
+}
+
+static int sw_put_metric_data(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
+    sw_pmd pmd;
+    if (sw_pmd_from_value(ctx->arena, in, &pmd)) return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+    return sw_put_metric_data_typed(ctx, &pmd, err);
+}
+
+/* AWS JSON 1.0 bodies in one pass (pmd_json.c); anything it declines goes through sw_put_metric_data. */
+static int sw_put_metric_data_json(sw_ctx *ctx, const sw_operation *op, const char *body, size_t len, sw_value **out,
+                                   sw_error *err) {
+    sw_pmd pmd;
+    if (sw_pmd_json_decode(ctx->arena, op->input, body, len, &pmd)) return 1;
+    return sw_put_metric_data_typed(ctx, &pmd, err);
 }
 
 /* ---------- shared helpers ---------- */
@@ -552,10 +540,16 @@ static const sw_handler sw_cloudwatch_handlers[] = {
     {"UntagResource", sw_untag_resource},
 };
 
+static const sw_json_handler sw_cloudwatch_json_handlers[] = {
+    {"PutMetricData", sw_put_metric_data_json},
+};
+
 static sw_service sw_cloudwatch = {
     .signing_name = "monitoring",
     .handlers = sw_cloudwatch_handlers,
     .nhandlers = sizeof sw_cloudwatch_handlers / sizeof sw_cloudwatch_handlers[0],
+    .json_handlers = sw_cloudwatch_json_handlers,
+    .njson_handlers = sizeof sw_cloudwatch_json_handlers / sizeof sw_cloudwatch_json_handlers[0],
     .query = 1,
     .query_compatible = 1,
     .cbor = 1,

@@ -260,57 +260,74 @@ static const char *sw_json_exponent(const char *s, const char *e, long *exp10) {
 }
 
 /* Converts a number token the fast path could not: strtod on a NUL-terminated copy. */
-static int sw_json_strtod(sw_json_parser *j, const char *tok, const char *end, double *d) {
+static int sw_json_strtod(sw_json_num *out, const char *tok, const char *end) {
     char buf[SW_JSON_MAX_NUMBER + 1];
     size_t n = (size_t)(end - tok);
-    if (n > SW_JSON_MAX_NUMBER) return sw_json_fail(j, tok, "number too long");
+    out->at = tok;
+    if (n > SW_JSON_MAX_NUMBER) { out->err = "number too long"; return -1; }
     memcpy(buf, tok, n);
     buf[n] = '\0';
-    *d = strtod(buf, NULL);
-    if (isinf(*d)) return sw_json_fail(j, tok, "number out of range");
+    out->d = strtod(buf, NULL);
+    if (isinf(out->d)) { out->err = "number out of range"; return -1; }
     return 0;
 }
 
-/* Parses the number at j->p (RFC 8259 section 6 grammar) into an INT or DOUBLE value. */
-static int sw_json_number(sw_json_parser *j, sw_value **out) {
-    const char *tok = j->p, *s = tok, *e = j->end;
+/* Records a syntax error: the byte at s is not what the grammar allows there. */
+static int sw_json_num_unexpected(sw_json_num *out, const char *s) {
+    out->at = s;
+    out->err = NULL;
+    return -1;
+}
+
+int sw_json_scan_number(const char *tok, const char *e, sw_json_num *out) {
+    const char *s = tok;
     uint64_t m = 0;
     int nsig = 0, big = 0, neg = 0, is_int = 1;
     long exp10 = 0;
-    if (*s == '-') { neg = 1; s++; }
-    if (s >= e || *s < '0' || *s > '9') { j->p = s; return sw_json_unexpected(j); }
+    if (s < e && *s == '-') { neg = 1; s++; }
+    if (s >= e || *s < '0' || *s > '9') return sw_json_num_unexpected(out, s);
     if (*s == '0') {
         s++;
-        if (s < e && *s >= '0' && *s <= '9') return sw_json_fail(j, tok, "leading zero in number");
+        if (s < e && *s >= '0' && *s <= '9') { out->at = tok; out->err = "leading zero in number"; return -1; }
     } else {
         s = sw_json_digits(s, e, &m, &nsig, &big);
     }
     if (s < e && *s == '.') {
         const char *f0 = ++s;
         s = sw_json_digits(s, e, &m, &nsig, &big);
-        if (s == f0) { j->p = s; return sw_json_unexpected(j); }
+        if (s == f0) return sw_json_num_unexpected(out, s);
         exp10 -= (long)(s - f0);
         is_int = 0;
     }
     if (s < e && (*s == 'e' || *s == 'E')) {
         const char *x = sw_json_exponent(s + 1, e, &exp10);
-        if (!x) { j->p = s + 1 + (s + 1 < e && (s[1] == '+' || s[1] == '-')); return sw_json_unexpected(j); }
+        if (!x) return sw_json_num_unexpected(out, s + 1 + (s + 1 < e && (s[1] == '+' || s[1] == '-')));
         s = x;
         is_int = 0;
     }
-    j->p = s;
-    if (is_int && !big && m <= (uint64_t)INT64_MAX + neg) {
-        *out = sw_v_int(j->a, neg ? (int64_t)(0 - m) : (int64_t)m);
-    } else {
-        double d;
-        if (!big && m <= (1ull << 53) && exp10 >= -22 && exp10 <= 22) {
-            d = exp10 < 0 ? (double)m / sw_json_pow10[-exp10] : (double)m * sw_json_pow10[exp10];
-            if (neg) d = -d;
-        } else if (sw_json_strtod(j, tok, s, &d)) {
-            return -1;
-        }
-        *out = sw_v_double(j->a, d);
+    out->end = s;
+    out->is_int = is_int && !big && m <= (uint64_t)INT64_MAX + neg;
+    if (out->is_int) {
+        out->i = neg ? (int64_t)(0 - m) : (int64_t)m;
+    } else if (!big && m <= (1ull << 53) && exp10 >= -22 && exp10 <= 22) {
+        out->d = exp10 < 0 ? (double)m / sw_json_pow10[-exp10] : (double)m * sw_json_pow10[exp10];
+        if (neg) out->d = -out->d;
+    } else if (sw_json_strtod(out, tok, s)) {
+        return -1;
     }
+    return 0;
+}
+
+/* Parses the number at j->p into an INT or DOUBLE value. */
+static int sw_json_number(sw_json_parser *j, sw_value **out) {
+    sw_json_num num;
+    if (sw_json_scan_number(j->p, j->end, &num)) {
+        if (num.err) return sw_json_fail(j, num.at, num.err);
+        j->p = num.at;
+        return sw_json_unexpected(j);
+    }
+    j->p = num.end;
+    *out = num.is_int ? sw_v_int(j->a, num.i) : sw_v_double(j->a, num.d);
     return *out ? 0 : sw_json_too_large(j);
 }
 

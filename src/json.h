@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "value.h"
 #include <stddef.h>
+#include <stdint.h>
 
 #define SW_JSON_MAX_DEPTH 64 /* deepest nesting of objects and arrays sw_json_decode accepts */
 
@@ -18,6 +19,21 @@
  * (when errlen > 0), e.g. "unexpected character 'x' at offset 17", "request too large" when the arena's
  * limit is reached. On failure the arena may hold partial results; they die with the arena. */
 int sw_json_decode(sw_arena *a, const char *p, size_t n, sw_value **out, char *err, size_t errlen);
+
+/* One number token as sw_json_decode reads it. */
+typedef struct sw_json_num {
+    const char *end;  /* just past the token */
+    int is_int;       /* written without fraction or exponent and within int64: i is set, else d */
+    int64_t i;
+    double d;
+    const char *at;   /* on failure: where */
+    const char *err;  /* on failure: a reason ("leading zero in number"), or NULL for an unexpected byte at `at` */
+} sw_json_num;
+
+/* Scans the RFC 8259 number starting at p (before end) exactly as sw_json_decode does, so a value read
+ * here is bit-identical to the one in the tree. Returns 0 with out's end and value set, or -1 with
+ * out->at and out->err set. Never reads outside [p, end). */
+int sw_json_scan_number(const char *p, const char *end, sw_json_num *out);
 
 /* Appends the JSON text of v: MAP -> object, LIST -> array, STRING -> string, BLOB -> base64 string,
  * TIME -> epoch seconds rounded to milliseconds, DOUBLE -> shortest round-trip number with NaN and

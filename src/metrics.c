@@ -18,6 +18,7 @@
 
 /* Log record entries (one record per put, so a put is atomic on replay). */
 enum { SW_REC_METRIC = 'M', SW_REC_SERIES = 'U', SW_REC_VALUE = 'V', SW_REC_SET = 'A' };
+#define SW_REC_SAMPLE_MAX 41 /* a set entry: tag, series, time, 4 doubles (a value entry is 17 bytes) */
 
 typedef struct sw_block {
     uint32_t n, cap, tmin, tmax;
@@ -63,26 +64,98 @@ struct sw_metrics {
 
 /* ---------- identity keys ---------- */
 
-/* Builds the canonical key (dimensions sorted by name) into b with one reservation: it runs for
- * every datum, so no per-part buffer calls. */
-static void sw_metric_key(const sw_metric_id *id, sw_buf *b) {
-    sw_dim sorted[64];
-    size_t n = id->ndims < 64 ? id->ndims : 64, lens[4 + 128], total = 0, k = 0;
-    /* Insertion sort: at most 30 dimensions, and clients usually send them in the same order. */
+#define SW_KEY_DIMS 64 /* dimensions kept in a key (the model allows 30) */
+
+/* A metric identity taken apart in key order: account, region, namespace, name, then each dimension's
+ * name and value, sorted by name. Lookups hash and compare these parts where they lie, so no key
+ * string is built for a datum of an existing metric; the key bytes are written only for a new one. */
+typedef struct sw_key_parts {
+    const char *s[4 + 2 * SW_KEY_DIMS];
+    size_t len[4 + 2 * SW_KEY_DIMS];
+    size_t n, total;      /* parts, and the key's length (each part and its NUL) */
+    uint64_t hash;
+} sw_key_parts;
+
+/* The account/region/namespace of the previous datum of one put, with their lengths and hash state:
+ * every datum of a request shares them. */
+typedef struct sw_key_prefix { const char *account, *region, *ns; size_t len[3]; uint64_t hash; } sw_key_prefix;
+
+/* strcmp, deciding on the first byte without a call when it differs (dimension names mostly do). */
+static inline int sw_name_cmp(const char *a, const char *b) {
+    unsigned char x = (unsigned char)a[0], y = (unsigned char)b[0];
+    return x != y || x == 0 ? (int)x - (int)y : strcmp(a + 1, b + 1);
+}
+
+/* memcmp(a, b, n) == 0 for the short parts of an identity, a word at a time, without a call. */
+static inline int sw_bytes_equal(const char *a, const char *b, size_t n) {
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) return 0;
+    }
+    while (n--)
+        if (*a++ != *b++) return 0;
+    return 1;
+}
+
+/* Takes id apart and hashes it (the hash of the same identity is the same whatever the dimension
+ * order); pre caches the shared first three parts across calls with the same strings. */
+static void sw_key_parts_of(const sw_metric_id *id, uint64_t seed, sw_key_prefix *pre, sw_key_parts *kp) {
+    if (pre->account != id->account || pre->region != id->region || pre->ns != id->ns) {
+        const char *first[3] = {id->account, id->region, id->ns};
+        pre->account = id->account, pre->region = id->region, pre->ns = id->ns;
+        pre->hash = seed;
+        for (int i = 0; i < 3; i++) {
+            pre->len[i] = strlen(first[i]);
+            pre->hash = sw_hash64(first[i], pre->len[i], pre->hash);
+        }
+    }
+    kp->s[0] = id->account, kp->s[1] = id->region, kp->s[2] = id->ns, kp->s[3] = id->name;
+    kp->len[0] = pre->len[0], kp->len[1] = pre->len[1], kp->len[2] = pre->len[2], kp->len[3] = strlen(id->name);
+    uint64_t h = sw_hash64(id->name, kp->len[3], pre->hash);
+    size_t total = kp->len[0] + kp->len[1] + kp->len[2] + kp->len[3] + 4;
+    /* Insertion sort by name: at most 30 dimensions, and clients usually send them in the same order. */
+    size_t n = id->ndims < SW_KEY_DIMS ? id->ndims : SW_KEY_DIMS;
+    const sw_dim *sorted[SW_KEY_DIMS];
     for (size_t i = 0; i < n; i++) {
         size_t j = i;
-        while (j > 0 && strcmp(sorted[j - 1].name, id->dims[i].name) > 0) { sorted[j] = sorted[j - 1]; j--; }
-        sorted[j] = id->dims[i];
+        while (j > 0 && sw_name_cmp(sorted[j - 1]->name, id->dims[i].name) > 0) { sorted[j] = sorted[j - 1]; j--; }
+        sorted[j] = &id->dims[i];
     }
-    const char *parts[4 + 128] = {id->account, id->region, id->ns, id->name};
-    for (size_t i = 0; i < n; i++) parts[4 + 2 * i] = sorted[i].name, parts[5 + 2 * i] = sorted[i].value;
-    size_t nparts = 4 + 2 * n;
-    for (k = 0; k < nparts; k++) total += (lens[k] = strlen(parts[k]) + 1);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 4 + 2 * i;
+        kp->s[k] = sorted[i]->name, kp->s[k + 1] = sorted[i]->value;
+        kp->len[k] = strlen(sorted[i]->name), kp->len[k + 1] = strlen(sorted[i]->value);
+        h = sw_hash64(kp->s[k + 1], kp->len[k + 1], sw_hash64(kp->s[k], kp->len[k], h));
+        total += kp->len[k] + kp->len[k + 1] + 2;
+    }
+    kp->n = 4 + 2 * n;
+    kp->total = total;
+    kp->hash = h;
+}
+
+/* 1 when the key bytes (account\0region\0ns\0name\0(dimname\0dimvalue\0)*) are those parts. */
+static int sw_key_parts_equal(const sw_key_parts *kp, const char *key, size_t keylen) {
+    if (keylen != kp->total) return 0;
+    for (size_t i = 0; i < kp->n; i++) {
+        if (!sw_bytes_equal(key, kp->s[i], kp->len[i]) || key[kp->len[i]] != '\0') return 0;
+        key += kp->len[i] + 1;
+    }
+    return 1;
+}
+
+/* Writes the canonical key of the parts into b with one reservation. */
+static void sw_key_parts_write(const sw_key_parts *kp, sw_buf *b) {
     sw_buf_reset(b);
-    sw_buf_reserve(b, total);
+    sw_buf_reserve(b, kp->total);
     char *p = b->data;
-    for (k = 0; k < nparts; k++) { memcpy(p, parts[k], lens[k]); p += lens[k]; }
-    b->len = total;
+    for (size_t i = 0; i < kp->n; i++) {
+        memcpy(p, kp->s[i], kp->len[i]);
+        p[kp->len[i]] = '\0';
+        p += kp->len[i] + 1;
+    }
+    b->len = kp->total;
 }
 
 /* Points id/dims into the key bytes. */
@@ -101,12 +174,12 @@ static void sw_metric_parse_key(sw_metric *mt) {
     mt->id.ndims = nd / 2;
 }
 
-static sw_metric *sw_table_find(sw_metrics *m, const char *key, size_t len, uint64_t h) {
+static sw_metric *sw_table_find(sw_metrics *m, const sw_key_parts *kp) {
     if (!m->tcap) return NULL;
-    for (size_t i = h & (m->tcap - 1);; i = (i + 1) & (m->tcap - 1)) {
+    for (size_t i = kp->hash & (m->tcap - 1);; i = (i + 1) & (m->tcap - 1)) {
         sw_metric *mt = m->table[i];
         if (!mt) return NULL;
-        if (mt->hash == h && mt->keylen == len && memcmp(mt->key, key, len) == 0) return mt;
+        if (mt->hash == kp->hash && sw_key_parts_equal(kp, mt->key, mt->keylen)) return mt;
     }
 }
 
@@ -130,13 +203,17 @@ static void sw_table_insert(sw_metrics *m, sw_metric *mt) {
     m->table[j] = mt;
 }
 
-static sw_metric *sw_metric_create(sw_metrics *m, const char *key, size_t len, uint64_t h) {
+/* Adds the metric with key bytes [key, key+len) (as sw_key_parts_write lays them out). */
+static sw_metric *sw_metric_create(sw_metrics *m, const char *key, size_t len) {
     sw_metric *mt = sw_calloc(1, sizeof *mt);
     mt->key = sw_malloc(len);
     memcpy(mt->key, key, len);
     mt->keylen = len;
-    mt->hash = h;
     sw_metric_parse_key(mt);
+    sw_key_prefix pre = {0};
+    sw_key_parts kp;
+    sw_key_parts_of(&mt->id, m->seed, &pre, &kp);
+    mt->hash = kp.hash;
     if (m->nmetrics == m->mcap) {
         m->mcap = m->mcap ? m->mcap * 2 : 1024;
         m->metrics = sw_realloc(m->metrics, m->mcap * sizeof *m->metrics);
@@ -162,7 +239,7 @@ static uint32_t sw_series_create(sw_metrics *m, sw_metric *mt, const char *unit)
 
 static int64_t sw_series_find(sw_metrics *m, sw_metric *mt, const char *unit) {
     for (size_t i = 0; i < mt->nseries; i++)
-        if (strcmp(m->series[mt->series[i]].unit, unit) == 0) return mt->series[i];
+        if (sw_name_cmp(m->series[mt->series[i]].unit, unit) == 0) return mt->series[i];
     return -1;
 }
 
@@ -204,15 +281,15 @@ static void sw_series_add_set(sw_series *s, uint32_t t, double count, double sum
 /* ---------- log records ---------- */
 
 static void sw_rec_u32(sw_buf *b, uint32_t v) { sw_buf_append(b, &v, 4); }
-static void sw_rec_f64(sw_buf *b, double v) { sw_buf_append(b, &v, 8); }
 
 /* Applies one datum (write lock held), appending its log entries to m->rec. */
-static void sw_apply(sw_metrics *m, const sw_datum *d, sw_buf *keybuf) {
-    sw_metric_key(&d->id, keybuf);
-    uint64_t h = sw_hash64(keybuf->data, keybuf->len, m->seed);
-    sw_metric *mt = sw_table_find(m, keybuf->data, keybuf->len, h);
+static void sw_apply(sw_metrics *m, const sw_datum *d, sw_key_prefix *pre, sw_buf *keybuf) {
+    sw_key_parts kp;
+    sw_key_parts_of(&d->id, m->seed, pre, &kp);
+    sw_metric *mt = sw_table_find(m, &kp);
     if (!mt) {
-        mt = sw_metric_create(m, keybuf->data, keybuf->len, h);
+        sw_key_parts_write(&kp, keybuf);
+        mt = sw_metric_create(m, keybuf->data, keybuf->len);
         sw_buf_putc(&m->rec, SW_REC_METRIC);
         sw_rec_u32(&m->rec, mt->seq);
         sw_rec_u32(&m->rec, (uint32_t)keybuf->len);
@@ -229,21 +306,22 @@ static void sw_apply(sw_metrics *m, const sw_datum *d, sw_buf *keybuf) {
         sw_buf_append(&m->rec, d->unit, ulen);
     }
     sw_series *s = &m->series[sid];
+    /* The sample entry is written in place with one reservation: it runs for every datapoint. */
+    sw_buf_reserve(&m->rec, SW_REC_SAMPLE_MAX);
+    char *p = m->rec.data + m->rec.len;
+    uint32_t sid32 = (uint32_t)sid;
+    p[0] = d->kind == SW_SAMPLE_VALUE ? SW_REC_VALUE : SW_REC_SET;
+    memcpy(p + 1, &sid32, 4);
+    memcpy(p + 5, &d->t, 4);
     if (d->kind == SW_SAMPLE_VALUE) {
         sw_series_add_value(s, d->t, d->v);
-        sw_buf_putc(&m->rec, SW_REC_VALUE);
-        sw_rec_u32(&m->rec, (uint32_t)sid);
-        sw_rec_u32(&m->rec, d->t);
-        sw_rec_f64(&m->rec, d->v);
+        memcpy(p + 9, &d->v, 8);
+        m->rec.len += 17;
     } else {
         sw_series_add_set(s, d->t, d->count, d->sum, d->min, d->max);
-        sw_buf_putc(&m->rec, SW_REC_SET);
-        sw_rec_u32(&m->rec, (uint32_t)sid);
-        sw_rec_u32(&m->rec, d->t);
-        sw_rec_f64(&m->rec, d->count);
-        sw_rec_f64(&m->rec, d->sum);
-        sw_rec_f64(&m->rec, d->min);
-        sw_rec_f64(&m->rec, d->max);
+        const double set[4] = {d->count, d->sum, d->min, d->max};
+        memcpy(p + 9, set, sizeof set);
+        m->rec.len += SW_REC_SAMPLE_MAX;
     }
     if (d->t > mt->last_t) mt->last_t = d->t;
     m->samples++;
@@ -251,10 +329,11 @@ static void sw_apply(sw_metrics *m, const sw_datum *d, sw_buf *keybuf) {
 
 int sw_metrics_put(sw_metrics *m, const sw_datum *d, size_t n) {
     sw_buf key;
+    sw_key_prefix pre = {0};
     sw_buf_init(&key);
     pthread_rwlock_wrlock(&m->lock);
     sw_buf_reset(&m->rec);
-    for (size_t i = 0; i < n; i++) sw_apply(m, &d[i], &key);
+    for (size_t i = 0; i < n; i++) sw_apply(m, &d[i], &pre, &key);
     uint64_t lsn = sw_wal_append(m->wal, m->rec.data, m->rec.len);
     pthread_rwlock_unlock(&m->lock);
     sw_buf_free(&key);
@@ -296,7 +375,7 @@ static int sw_replay(const uint8_t *payload, size_t len, void *arg) {
             uint32_t seq = sw_rd_u32(&r), klen = sw_rd_u32(&r);
             const char *key = sw_rd_bytes(&r, klen);
             if (r.bad || seq != m->nmetrics + 1 || klen < 8 || key[klen - 1] != '\0') return -1;
-            sw_metric_create(m, key, klen, sw_hash64(key, klen, m->seed));
+            sw_metric_create(m, key, klen);
         } else if (tag == SW_REC_SERIES) {
             uint32_t sid = sw_rd_u32(&r), seq = sw_rd_u32(&r), ulen = sw_rd_u32(&r);
             const char *unit = sw_rd_bytes(&r, ulen);
@@ -504,12 +583,11 @@ int sw_metrics_query(sw_metrics *m, const sw_metric_id *id, const char *unit, in
     memset(out, 0, sizeof *out);
     if (period <= 0 || end <= start) return 0;
     size_t nslots = (size_t)((end - start + period - 1) / period);
-    sw_buf key;
-    sw_buf_init(&key);
-    sw_metric_key(id, &key);
+    sw_key_prefix pre = {0};
+    sw_key_parts kp;
+    sw_key_parts_of(id, m->seed, &pre, &kp);
     pthread_rwlock_rdlock(&m->lock);
-    sw_metric *mt = sw_table_find(m, key.data, key.len, sw_hash64(key.data, key.len, m->seed));
-    sw_buf_free(&key);
+    sw_metric *mt = sw_table_find(m, &kp);
     if (mt && mt->nseries) {
         out->units = sw_calloc(mt->nseries, sizeof *out->units);
         for (size_t j = 0; j < mt->nseries; j++) {

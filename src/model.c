@@ -411,8 +411,33 @@ static int sw_coerce_map(sw_coerce *c, const sw_shape *s, sw_value *v) {
     return 0;
 }
 
+int sw_model_string_ok(const sw_shape *s, const char *str, size_t len) {
+    size_t chars = 0;
+    for (size_t i = 0; i < len; i++) { /* one pass: NUL bytes and the length in characters */
+        if (str[i] == '\0') return 0;
+        chars += ((unsigned char)str[i] & 0xC0) != 0x80;
+    }
+    return sw_model_text_ok(s, str, len, chars);
+}
+
+int sw_model_text_ok(const sw_shape *s, const char *str, size_t len, size_t chars) {
+    if ((s->has_min && (double)chars < s->min) || (s->has_max && (double)chars > s->max)) return 0;
+    if (s->regex && regexec(s->regex, str, 0, NULL, 0) != 0) return 0;
+    if (!s->nenums) return 1;
+    for (size_t i = 0; i < s->nenums; i++)
+        if (s->enum_lens[i] == len && memcmp(s->enums[i], str, len) == 0) return 1;
+    return 0;
+}
+
+int sw_model_number_ok(const sw_shape *s, double x) {
+    if (isnan(x)) return s->type == SW_S_DOUBLE || s->type == SW_S_FLOAT;
+    if (s->type == SW_S_INTEGER && (x > 2147483647.0 || x < -2147483648.0)) return 0;
+    return !(s->has_min && x < s->min) && !(s->has_max && x > s->max);
+}
+
 static int sw_coerce_string(sw_coerce *c, const sw_shape *s, sw_value *v) {
     if (v->type != SW_V_STRING) return sw_type_error(c, "string");
+    if (sw_model_string_ok(s, v->u.str.s, v->u.str.len)) return 0;
     if (memchr(v->u.str.s, '\0', v->u.str.len)) return sw_constraint_error(c, v, "Member must not contain the NUL character");
     if ((s->has_min || s->has_max) && sw_check_length(c, s, v, sw_utf8_chars(v->u.str.s, v->u.str.len))) return -1;
     if (s->regex && regexec(s->regex, v->u.str.s, 0, NULL, 0) != 0) {

@@ -73,4 +73,14 @@ const sw_shape_member *sw_shape_find_member(const sw_shape *s, const char *name,
 typedef enum { SW_WIRE_QUERY, SW_WIRE_JSON, SW_WIRE_CBOR } sw_wire;
 int sw_model_coerce(sw_arena *a, const sw_shape *shape, sw_value **v, sw_wire wire, sw_error *err);
 
+/* The checks sw_model_coerce makes on a string or number of shape s, as predicates for decoders that
+ * read a wire format straight into typed values: 1 when coercion would accept the value, 0 when it
+ * would answer an error (the caller then lets the generic path build that error). str must be
+ * NUL-terminated at len (regular expressions need it). Number: an integer shape's value must be
+ * integral already; NaN passes only for double and float shapes. Can't fail. */
+int sw_model_string_ok(const sw_shape *s, const char *str, size_t len);
+/* sw_model_string_ok for a decoder that already knows str holds no NUL and counted its characters. */
+int sw_model_text_ok(const sw_shape *s, const char *str, size_t len, size_t chars);
+int sw_model_number_ok(const sw_shape *s, double x);
+
 #endif

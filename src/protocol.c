@@ -375,6 +375,29 @@ static int sw_admin(sw_call *c) {
     return 0;
 }
 
+static void sw_ctx_init(sw_call *c, sw_ctx *ctx) {
+    *ctx = (sw_ctx){&c->arena, c->key.account, c->auth.region, c->resp->request_id, c->key.trusted, sw_clock_now_ms(),
+                    c->srv->metrics, c->srv->logs, c->srv->alarms, c->srv->sns};
+}
+
+/* AWS JSON operations with a one-pass handler (PutMetricData) skip the value tree. Returns 0 or -1 as
+ * sw_run does when it handled the call, 1 when the generic path must (no such handler, or it declined). */
+static int sw_run_json_handler(sw_call *c) {
+    if (c->proto != SW_PROTO_JSON) return 1;
+    const sw_operation *op = sw_model_op(c->svc->model, c->op, strlen(c->op));
+    sw_json_handler_fn fn = op ? sw_service_json_handler(c->svc, c->op) : NULL;
+    if (!fn) return 1;
+    sw_ctx ctx;
+    sw_ctx_init(c, &ctx);
+    sw_value *out = NULL;
+    int rc = fn(&ctx, op, c->body, c->body_len, &out, &c->err);
+    if (rc == 1) return 1;
+    snprintf(c->resp->operation, sizeof c->resp->operation, "%s", c->op);
+    if (rc) return -1;
+    sw_encode_output(c, op, out);
+    return 0;
+}
+
 static int sw_run(sw_call *c) {
     if (c->req->body_too_large)
         return sw_error_set(&c->err, 413, "RequestEntityTooLarge", "The request body exceeds %zu bytes.", c->srv->max_request_bytes);
@@ -386,7 +409,10 @@ static int sw_run(sw_call *c) {
     if (!sw_region_ok(c->auth.region)) return sw_error_set(&c->err, 400, "InvalidParameterValue", "The region in the credential scope is not valid.");
     sw_value *tree = NULL, *out = NULL;
     const sw_operation *op = NULL;
-    if (sw_inflate(c) || sw_decode(c, &tree) || sw_find_operation(c, tree, &op)) return -1;
+    if (sw_inflate(c)) return -1;
+    int fast = sw_run_json_handler(c);
+    if (fast <= 0) return fast;
+    if (sw_decode(c, &tree) || sw_find_operation(c, tree, &op)) return -1;
     sw_wire wire = c->proto == SW_PROTO_QUERY ? SW_WIRE_QUERY : c->proto == SW_PROTO_JSON ? SW_WIRE_JSON : SW_WIRE_CBOR;
     if (sw_model_coerce(&c->arena, op->input, &tree, wire, &c->err)) {
         /* CloudWatch answers ValidationError/MissingParameter; CloudWatch Logs InvalidParameterException. */
@@ -394,8 +420,8 @@ static int sw_run(sw_call *c) {
             c->err.code = c->err.type_name = c->svc->validation_code;
         return -1;
     }
-    sw_ctx ctx = {&c->arena, c->key.account, c->auth.region, c->resp->request_id, c->key.trusted, sw_clock_now_ms(),
-                  c->srv->metrics, c->srv->logs, c->srv->alarms, c->srv->sns};
+    sw_ctx ctx;
+    sw_ctx_init(c, &ctx);
     if (sw_service_handler(c->svc, op->name)(&ctx, tree, &out, &c->err)) return -1;
     sw_encode_output(c, op, out);
     return 0;

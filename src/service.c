@@ -10,6 +10,12 @@ sw_handler_fn sw_service_handler(const sw_service *svc, const char *op) {
     return NULL;
 }
 
+sw_json_handler_fn sw_service_json_handler(const sw_service *svc, const char *op) {
+    for (size_t i = 0; i < svc->njson_handlers; i++)
+        if (strcmp(svc->json_handlers[i].op, op) == 0) return svc->json_handlers[i].fn;
+    return NULL;
+}
+
 void sw_service_init(sw_service *svc, const char *model_start, const char *model_end) {
     char err[256];
     sw_model *m = sw_model_load(model_start, (size_t)(model_end - model_start), err, sizeof err);
