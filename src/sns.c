@@ -7,6 +7,7 @@
 #include "json.h"
 #include "log.h"
 #include "service.h"
+#include "sns_filter.h"
 #include "sns_int.h"
 #include "xml.h"
 #include <ctype.h>
@@ -196,7 +197,8 @@ static int sw_check_topic_attr(const char *name, const char *val, sw_error *err)
     return sw_invalid(err, "Invalid parameter: AttributeName %s", name);
 }
 
-static int sw_check_sub_attr(const char *name, const char *val, sw_error *err) {
+/* scope: the FilterPolicyScope a FilterPolicy is checked for (NULL: MessageAttributes, the default). */
+static int sw_check_sub_attr(const char *name, const char *val, const char *scope, sw_error *err) {
     char msg[300];
     if (strcmp(name, "RawMessageDelivery") == 0) {
         if (strcmp(val, "true") && strcmp(val, "false")) return sw_invalid(err, "Invalid parameter: %s", "RawMessageDelivery");
@@ -208,9 +210,19 @@ static int sw_check_sub_attr(const char *name, const char *val, sw_error *err) {
         if (sw_sns_policy_parse(val, strlen(val), 0, &p, msg, sizeof msg)) return sw_invalid(err, "%s", msg);
         return 0;
     }
-    if (strcmp(name, "FilterPolicy") == 0 || strcmp(name, "FilterPolicyScope") == 0 || strcmp(name, "RedrivePolicy") == 0 ||
-        strcmp(name, "SubscriptionRoleArn") == 0 || strcmp(name, "ReplayPolicy") == 0)
-        return sw_invalid(err, "Invalid parameter: %s: skywatch does not support this subscription attribute yet; every confirmed subscriber receives every message", name);
+    if (strcmp(name, "FilterPolicyScope") == 0) {
+        if (strcmp(val, "MessageAttributes") && strcmp(val, "MessageBody"))
+            return sw_invalid(err, "Invalid parameter: FilterPolicyScope: Invalid value [%.64s]. Please use either MessageBody or MessageAttributes", val);
+        return 0;
+    }
+    if (strcmp(name, "FilterPolicy") == 0) {
+        if (!*val) return 0; /* removes the policy */
+        json_t *p = sw_sns_filter_parse(val, strlen(val), scope && strcmp(scope, "MessageBody") == 0, msg, sizeof msg);
+        json_decref(p);
+        return p ? 0 : sw_invalid(err, "%s", msg);
+    }
+    if (strcmp(name, "RedrivePolicy") == 0 || strcmp(name, "SubscriptionRoleArn") == 0 || strcmp(name, "ReplayPolicy") == 0)
+        return sw_invalid(err, "Invalid parameter: %s: skywatch does not support this subscription attribute yet (no SQS dead-letter queues, Firehose or replay)", name);
     return sw_invalid(err, "Invalid parameter: AttributeName %s", name);
 }
 
@@ -435,8 +447,9 @@ static int sw_subscribe(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_erro
     const sw_value *attrs = sw_v_get(in, "Attributes"), *ret = sw_v_get(in, "ReturnSubscriptionArn");
     int return_arn = ret && ret->type == SW_V_BOOL && ret->u.b;
     if (sw_check_endpoint(s, protocol, endpoint, err)) return -1;
+    const char *scope = attrs ? sw_v_get_str(attrs, "FilterPolicyScope", NULL) : NULL;
     for (size_t i = 0; attrs && i < attrs->u.map.n; i++)
-        if (sw_check_sub_attr(attrs->u.map.items[i].key, attrs->u.map.items[i].val->u.str.s, err)) return -1;
+        if (sw_check_sub_attr(attrs->u.map.items[i].key, attrs->u.map.items[i].val->u.str.s, scope, err)) return -1;
     char arn[500];
     pthread_mutex_lock(&s->mu);
     sw_sns_topic *t = sw_topic_of(ctx, sw_v_get_str(in, "TopicArn", ""), "TopicArn", err);
@@ -585,8 +598,11 @@ static int sw_get_subscription_attributes(sw_ctx *ctx, const sw_value *in, sw_va
              sw_put(ctx, m, "PendingConfirmation", sub->confirmed ? "false" : "true", err) ||
              sw_put(ctx, m, "RawMessageDelivery", raw ? raw : "false", err) ||
              (strncmp(sub->protocol, "email", 5) != 0 && sw_put(ctx, m, "EffectiveDeliveryPolicy", eff.data, err));
-        const char *dp = sw_sns_attr_get(&sub->attrs, "DeliveryPolicy");
+        const char *dp = sw_sns_attr_get(&sub->attrs, "DeliveryPolicy"), *fp = sw_sns_attr_get(&sub->attrs, "FilterPolicy");
+        const char *scope = sw_sns_attr_get(&sub->attrs, "FilterPolicyScope");
         if (!rc && dp) rc = sw_put(ctx, m, "DeliveryPolicy", dp, err);
+        if (!rc && fp) rc = sw_put(ctx, m, "FilterPolicy", fp, err) ||
+                            sw_put(ctx, m, "FilterPolicyScope", scope ? scope : "MessageAttributes", err);
         sw_buf_free(&eff);
         *out = sw_v_map(ctx->arena);
         if (!rc && sw_v_map_putc(ctx->arena, *out, "Attributes", m)) rc = sw_error_set(err, 413, "RequestEntityTooLarge", "Response too large.");
@@ -598,16 +614,25 @@ static int sw_get_subscription_attributes(sw_ctx *ctx, const sw_value *in, sw_va
 static int sw_set_subscription_attributes(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
     sw_sns *s = ctx->sns;
     const char *name = sw_v_get_str(in, "AttributeName", ""), *val = sw_v_get_str(in, "AttributeValue", "");
-    if (sw_check_sub_attr(name, *val || strcmp(name, "DeliveryPolicy") ? val : "{}", err)) return -1;
+    int filter = strcmp(name, "FilterPolicy") == 0 || strcmp(name, "FilterPolicyScope") == 0;
+    if (!filter && sw_check_sub_attr(name, *val || strcmp(name, "DeliveryPolicy") ? val : "{}", NULL, err)) return -1;
     pthread_mutex_lock(&s->mu);
     sw_sns_sub *sub = sw_sub_of(ctx, sw_v_get_str(in, "SubscriptionArn", ""), err);
     uint64_t lsn = 0;
-    if (sub) {
+    int rc = sub ? 0 : -1;
+    if (sub && filter) {
+        /* A policy is checked against the scope it will have, a scope against the policy already set. */
+        const char *policy = strcmp(name, "FilterPolicy") == 0 ? val : sw_sns_attr_get(&sub->attrs, "FilterPolicy");
+        const char *scope = strcmp(name, "FilterPolicyScope") == 0 ? val : sw_sns_attr_get(&sub->attrs, "FilterPolicyScope");
+        rc = (strcmp(name, "FilterPolicyScope") == 0 && sw_check_sub_attr(name, val, NULL, err)) ||
+             sw_check_sub_attr("FilterPolicy", policy ? policy : "", scope, err) ? -1 : 0;
+    }
+    if (!rc) {
         sw_sns_attr_set(&sub->attrs, name, *val ? val : NULL);
         lsn = sw_sns_store_put_sub(s, sub);
     }
     pthread_mutex_unlock(&s->mu);
-    return sub ? sw_commit(ctx, lsn, err) : -1;
+    return rc ? -1 : sw_commit(ctx, lsn, err);
 }
 
 /* ---------- publishing ---------- */

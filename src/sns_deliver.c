@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "log.h"
 #include "scheduler.h"
+#include "sns_filter.h"
 #include "sns_int.h"
 #include <curl/curl.h>
 #include <stdio.h>
@@ -149,9 +150,27 @@ uint64_t sw_sns_queue_publish(sw_sns *s, const sw_sns_topic *t, const char *msgi
     sw_buf sts, sig;
     sw_buf_init(&sts), sw_buf_init(&sig);
     const char *signed_text = NULL;
+    json_t *attrs_doc = NULL, *body_doc = NULL;
+    int body_parsed = 0;
+    size_t filtered = 0;
     for (size_t i = 0; i < s->nsubs && lsn; i++) {
         const sw_sns_sub *sub = s->subs[i];
         if (!sub->confirmed || strcmp(sub->topic_arn, t->arn) != 0) continue;
+        const char *fp = sw_sns_attr_get(&sub->attrs, "FilterPolicy");
+        if (fp) {
+            const char *scope = sw_sns_attr_get(&sub->attrs, "FilterPolicyScope");
+            int body_scope = scope && strcmp(scope, "MessageBody") == 0;
+            /* Checked when set, so it parses; the documents are built once per message. */
+            json_t *policy = sw_sns_filter_parse(fp, strlen(fp), body_scope, err, sizeof err);
+            if (body_scope && !body_parsed) {
+                body_doc = json_loads(message, 0, NULL);
+                body_parsed = 1;
+            }
+            if (!body_scope && !attrs_doc) attrs_doc = sw_sns_filter_attributes_doc(attrs);
+            int pass = sw_sns_filter_match(policy, body_scope ? (json_is_object(body_doc) ? body_doc : NULL) : attrs_doc);
+            json_decref(policy);
+            if (!pass) { filtered++; continue; }
+        }
         const char *text = message, *mail_subject;
         /* Structure was checked at Publish, so a protocol's message is always found. */
         if (structure_json && sw_sns_message_for_protocol(&a, structure_json, strlen(structure_json), sub->protocol, &text, err, sizeof err))
@@ -174,6 +193,9 @@ uint64_t sw_sns_queue_publish(sw_sns *s, const sw_sns_topic *t, const char *msgi
     }
     sw_arena_free(&a);
     sw_buf_free(&sts), sw_buf_free(&sig);
+    json_decref(attrs_doc);
+    json_decref(body_doc);
+    if (filtered) sw_sns_metric(s, t->account, t->region, t->name, "NumberOfNotificationsFilteredOut", (double)filtered, now);
     return lsn;
 }
 
