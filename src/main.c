@@ -2,6 +2,7 @@
 #include "alarms.h"
 #include "clock.h"
 #include "config.h"
+#include "fsck.h"
 #include "http.h"
 #include "keys.h"
 #include "log.h"
@@ -31,6 +32,7 @@ static const char *sw_usage =
     "  skywatch keys create [--data DIR] [--account ID] [--trusted]\n"
     "  skywatch keys list   [--data DIR]\n"
     "  skywatch keys delete ACCESS_KEY_ID [--data DIR]\n"
+    "  skywatch fsck DIR    read-only check of a data directory; exit 0 intact, 1 damage, 2 unreadable\n"
     "  skywatch --help | --version\n"
     "\n"
     "serve flags (each overrides the config file):\n"
@@ -289,6 +291,7 @@ int main(int argc, char **argv) {
     const char *cmd = argc > 1 ? argv[1] : "";
     if (strcmp(cmd, "serve") == 0) return sw_serve_main(argc, argv);
     if (strcmp(cmd, "keys") == 0) return sw_keys_main(argc, argv);
+    if (strcmp(cmd, "fsck") == 0) return sw_fsck_main(argc, argv);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) { puts("skywatch " SW_VERSION); return 0; }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0 || strcmp(cmd, "-h") == 0) { fputs(sw_usage, stdout); return 0; }
     fputs(sw_usage, stderr);

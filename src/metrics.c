@@ -53,6 +53,8 @@ struct sw_metrics {
     sw_wal *wal;
     sw_metric **metrics;  /* by seq - 1 */
     size_t nmetrics, mcap;
+    sw_metric *lost;      /* owner of series whose metric a damaged log record took with it (see sw_replay) */
+    size_t lost_records_metrics;
     sw_metric **table;    /* open addressing, power of two */
     size_t tcap;
     sw_series *series;
@@ -365,7 +367,43 @@ static const char *sw_rd_bytes(sw_reader *r, uint32_t len) {
     return s;
 }
 
-/* Replays one record; any inconsistency (unknown ids, bad lengths) marks the record damaged. */
+/* When the log skipped a damaged record (wal.c keeps the records after it), the metrics and series it
+ * defined are missing, and later records number theirs past a gap. Placeholders fill the gap so the
+ * numbering holds: a lost metric has the empty identity (no account, so no request ever matches it) and
+ * is not in the lookup table; a lost series belongs to m->lost, which no query reaches. Samples written
+ * later to a lost series are kept there, unreachable: their metric's name died with the damaged record. */
+/* The most metrics or series a damaged range can take with it, as a sanity bound: one record is one
+ * PutMetricData (at most 1,000 new metrics and series), so this is some 65 consecutive full records. A
+ * record claiming a larger gap is refused rather than believed. */
+#define SW_MAX_GAP (1u << 16)
+
+static void sw_lost_metrics_upto(sw_metrics *m, uint32_t seq) {
+    while (m->nmetrics < seq) {
+        sw_metric *mt = sw_calloc(1, sizeof *mt);
+        mt->key = sw_calloc(1, 4);
+        mt->keylen = 4;
+        sw_metric_parse_key(mt);
+        if (m->nmetrics == m->mcap) {
+            m->mcap = m->mcap ? m->mcap * 2 : 1024;
+            m->metrics = sw_realloc(m->metrics, m->mcap * sizeof *m->metrics);
+        }
+        m->metrics[m->nmetrics++] = mt;
+        mt->seq = (uint32_t)m->nmetrics;
+        m->lost_records_metrics++;
+    }
+}
+
+static void sw_lost_series_upto(sw_metrics *m, uint32_t sid) {
+    if (!m->lost) {
+        m->lost = sw_calloc(1, sizeof *m->lost);
+        m->lost->key = sw_calloc(1, 4);
+        m->lost->keylen = 4;
+        sw_metric_parse_key(m->lost);
+    }
+    while (m->nseries < sid) sw_series_create(m, m->lost, "");
+}
+
+/* Replays one record; any inconsistency (ids out of order, bad lengths) marks the record damaged. */
 static int sw_replay(const uint8_t *payload, size_t len, void *arg) {
     sw_metrics *m = arg;
     sw_reader r = {payload, payload + len, 0};
@@ -374,12 +412,16 @@ static int sw_replay(const uint8_t *payload, size_t len, void *arg) {
         if (tag == SW_REC_METRIC) {
             uint32_t seq = sw_rd_u32(&r), klen = sw_rd_u32(&r);
             const char *key = sw_rd_bytes(&r, klen);
-            if (r.bad || seq != m->nmetrics + 1 || klen < 8 || key[klen - 1] != '\0') return -1;
+            if (r.bad || seq <= m->nmetrics || seq - m->nmetrics > SW_MAX_GAP || klen < 8 || key[klen - 1] != '\0') return -1;
+            sw_lost_metrics_upto(m, seq - 1);
             sw_metric_create(m, key, klen);
         } else if (tag == SW_REC_SERIES) {
             uint32_t sid = sw_rd_u32(&r), seq = sw_rd_u32(&r), ulen = sw_rd_u32(&r);
             const char *unit = sw_rd_bytes(&r, ulen);
-            if (r.bad || sid != m->nseries || seq < 1 || seq > m->nmetrics || ulen > 63) return -1;
+            if (r.bad || sid < m->nseries || sid - m->nseries > SW_MAX_GAP || seq < 1 || seq > m->nmetrics + SW_MAX_GAP || ulen > 63)
+                return -1;
+            sw_lost_metrics_upto(m, seq);
+            sw_lost_series_upto(m, sid);
             char u[64];
             memcpy(u, unit, ulen);
             u[ulen] = '\0';
@@ -387,12 +429,13 @@ static int sw_replay(const uint8_t *payload, size_t len, void *arg) {
         } else if (tag == SW_REC_VALUE || tag == SW_REC_SET) {
             uint32_t sid = sw_rd_u32(&r), t = sw_rd_u32(&r);
             double a = sw_rd_f64(&r);
+            if (r.bad || sid >= m->nseries + SW_MAX_GAP) return -1;
+            sw_lost_series_upto(m, sid + 1);
             if (tag == SW_REC_VALUE) {
-                if (r.bad || sid >= m->nseries) return -1;
                 sw_series_add_value(&m->series[sid], t, a);
             } else {
                 double b = sw_rd_f64(&r), c = sw_rd_f64(&r), d = sw_rd_f64(&r);
-                if (r.bad || sid >= m->nseries) return -1;
+                if (r.bad) return -1;
                 sw_series_add_set(&m->series[sid], t, a, b, c, d);
             }
             m->samples++;
@@ -429,6 +472,9 @@ sw_metrics *sw_metrics_open(const char *dir, char *err, size_t errlen) {
     m->wal = sw_wal_open(path, sw_replay, m, err, errlen);
     if (!m->wal) { sw_metrics_close(m); return NULL; }
     sw_metrics_fix_last_t(m);
+    if (m->lost_records_metrics || m->lost)
+        sw_log("error", "metrics: a damaged log record took metric definitions with it; the rest is served",
+               "\"lost_metrics\":%zu,\"lost_series\":%zu", m->lost_records_metrics, m->lost ? m->lost->nseries : (size_t)0);
     return m;
 }
 
@@ -440,6 +486,12 @@ void sw_metrics_close(sw_metrics *m) {
         sw_free(m->metrics[i]->dims);
         sw_free(m->metrics[i]->series);
         sw_free(m->metrics[i]);
+    }
+    if (m->lost) {
+        sw_free(m->lost->key);
+        sw_free(m->lost->dims);
+        sw_free(m->lost->series);
+        sw_free(m->lost);
     }
     for (size_t i = 0; i < m->nseries; i++) {
         sw_series *s = &m->series[i];

@@ -37,18 +37,69 @@ static uint32_t sw_wal_crc(const uint8_t *lenbytes, const uint8_t *payload, size
     return sw_crc32c(sw_crc32c(0, lenbytes, 4), payload, len);
 }
 
-/* Replays records from the mapped file; returns the offset of the first byte after the last intact record. */
-static uint64_t sw_wal_scan(const uint8_t *p, uint64_t size, sw_wal_replay_fn fn, void *arg, uint64_t *count) {
+/* A record starts at off when its length fits and its checksum holds. When resyncing after damage
+ * (guess set), a cheap test comes first: what follows must be the end of the file or a plausible header. */
+static int sw_wal_record_at(const uint8_t *p, uint64_t size, uint64_t off, int guess, uint32_t *len) {
+    if (off + 8 > size) return 0;
+    uint32_t l = sw_le32(p + off);
+    if (l > SW_WAL_MAX_RECORD || off + 8 + l > size) return 0;
+    uint64_t next = off + 8 + l;
+    if (guess && next + 8 <= size && sw_le32(p + next) > SW_WAL_MAX_RECORD) return 0;
+    if (sw_wal_crc(p + off, p + off + 8, l) != sw_le32(p + off + 4)) return 0;
+    *len = l;
+    return 1;
+}
+
+/* The first intact record after damage at or after from, or size when there is none. */
+static uint64_t sw_wal_resync(const uint8_t *p, uint64_t size, uint64_t from) {
+    uint32_t len;
+    for (uint64_t off = from; off + 8 <= size; off++)
+        if (sw_wal_record_at(p, size, off, 1, &len)) return off;
+    return size;
+}
+
+/* Scans the mapped file: replays every intact record through fn (when given) and reports each damaged
+ * range to report. A damaged range followed by intact records is skipped, so one bad record never takes
+ * the rest of the log with it; damage with nothing intact after it is the torn tail, whose offset is
+ * returned (size when there is none). A record fn refuses is skipped and reported like damage. */
+static uint64_t sw_wal_scan(const uint8_t *p, uint64_t size, sw_wal_replay_fn fn, void *arg, uint64_t *count,
+                            sw_wal_damage_fn report, void *rarg) {
     uint64_t off = 8;
-    while (off + 8 <= size) {
-        uint32_t len = sw_le32(p + off), crc = sw_le32(p + off + 4);
-        if (len > SW_WAL_MAX_RECORD || off + 8 + len > size) break;
-        if (sw_wal_crc(p + off, p + off + 8, len) != crc) break;
-        if (fn && fn(p + off + 8, len, arg) != 0) break;
-        off += 8 + (uint64_t)len;
-        (*count)++;
+    while (off < size) {
+        uint32_t len;
+        if (sw_wal_record_at(p, size, off, 0, &len)) {
+            if (fn && fn(p + off + 8, len, arg) != 0) {
+                if (report) report(off, 8 + (uint64_t)len, 1, rarg);
+            } else (*count)++;
+            off += 8 + (uint64_t)len;
+            continue;
+        }
+        uint64_t next = sw_wal_resync(p, size, off + 1);
+        if (next >= size) return off; /* the torn tail */
+        if (report) report(off, next - off, 0, rarg);
+        off = next;
     }
-    return off;
+    return size;
+}
+
+typedef struct { const char *path; const uint8_t *map; uint64_t damaged, ranges; } sw_wal_open_report;
+
+/* Damage found at open: logged, and the bytes copied to PATH.damaged-OFFSET (once) so nothing is
+ * silently dropped; the log itself keeps them and skips them at every open. */
+static void sw_wal_report_open(uint64_t off, uint64_t len, int refused, void *arg) {
+    sw_wal_open_report *r = arg;
+    r->damaged += len;
+    r->ranges++;
+    char qpath[4200];
+    snprintf(qpath, sizeof qpath, "%s.damaged-%llu", r->path, (unsigned long long)off);
+    int fd = open(qpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        if (sw_write_all(fd, r->map + off, (size_t)len) || fsync(fd)) sw_log("error", "wal: could not save damaged bytes", "\"file\":\"%s\"", qpath);
+        close(fd);
+    }
+    sw_log("error", refused ? "wal: skipped a record its reader refused" : "wal: skipped a damaged range; the records after it are kept",
+           "\"file\":\"%s\",\"offset\":%llu,\"bytes\":%llu,\"saved_as\":\"%s\"", r->path, (unsigned long long)off,
+           (unsigned long long)len, qpath);
 }
 
 static int sw_wal_replay(sw_wal *w, const char *path, sw_wal_replay_fn fn, void *arg, char *err, size_t errlen) {
@@ -71,7 +122,8 @@ static int sw_wal_replay(sw_wal *w, const char *path, sw_wal_replay_fn fn, void 
         snprintf(err, errlen, "%s: not a skywatch write-ahead log (bad magic)", path);
         return -1;
     }
-    uint64_t good = sw_wal_scan(p, size, fn, arg, &w->replayed);
+    sw_wal_open_report r = {path, p, 0, 0};
+    uint64_t good = sw_wal_scan(p, size, fn, arg, &w->replayed, sw_wal_report_open, &r);
     munmap(p, size);
     if (good < size) {
         sw_log("warn", "wal: cut torn or corrupt tail", "\"file\":\"%s\",\"offset\":%llu,\"dropped_bytes\":%llu", path,
@@ -83,6 +135,36 @@ static int sw_wal_replay(sw_wal *w, const char *path, sw_wal_replay_fn fn, void 
     }
     w->size = good;
     return 0;
+}
+
+int sw_wal_check(const char *path, sw_wal_damage_fn report, void *arg, uint64_t *records, uint64_t *size_out,
+                 uint64_t *torn, char *err, size_t errlen) {
+    *records = *size_out = *torn = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); return -1; }
+    struct stat st;
+    if (fstat(fd, &st) != 0) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); close(fd); return -1; }
+    uint64_t size = (uint64_t)st.st_size;
+    *size_out = size;
+    if (size < 8) { close(fd); *torn = size; return 0; }
+    uint8_t *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) { snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno)); return -1; }
+    madvise(p, size, MADV_SEQUENTIAL);
+    int rc = 0;
+    if (memcmp(p, SW_WAL_MAGIC, 8) != 0) { snprintf(err, errlen, "%s: not a skywatch write-ahead log (bad magic)", path); rc = -1; }
+    else *torn = size - sw_wal_scan(p, size, NULL, NULL, records, report, arg);
+    munmap(p, size);
+    return rc;
+}
+
+int sw_wal_is_log(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char head[8];
+    int yes = read(fd, head, 8) == 8 && memcmp(head, SW_WAL_MAGIC, 8) == 0;
+    close(fd);
+    return yes;
 }
 
 /* The group-commit loop: take everything queued, write it, fdatasync once, wake every waiter. */

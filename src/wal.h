@@ -10,8 +10,14 @@ typedef struct sw_wal sw_wal;
  * record count as damaged (the log is cut there, as for a torn record). */
 typedef int (*sw_wal_replay_fn)(const uint8_t *payload, size_t len, void *arg);
 
-/* Opens or creates the log file at path, replays every intact record through fn, and cuts a torn
- * or corrupt tail off (reported with sw_log, never fatal). Starts the group-commit writer thread.
+/* Told of each damaged range of a log: offset and length in bytes; refused is 1 for an intact record
+ * that the replay function refused, 0 for bytes that are not an intact record. */
+typedef void (*sw_wal_damage_fn)(uint64_t offset, uint64_t len, int refused, void *arg);
+
+/* Opens or creates the log file at path and replays every intact record through fn. Damage in the
+ * middle of the log (bytes that are not an intact record, followed by intact records) is skipped, logged
+ * and copied to PATH.damaged-OFFSET: the records after it are replayed. A torn or corrupt tail (nothing
+ * intact after it) is cut off and logged. Neither is fatal. Starts the group-commit writer thread.
  * Returns NULL with a reason in err only when the file cannot be opened, read or written. */
 sw_wal *sw_wal_open(const char *path, sw_wal_replay_fn fn, void *arg, char *err, size_t errlen);
 /* Queues one record; returns its log sequence number (> 0), or 0 if the log has failed.
@@ -23,6 +29,13 @@ int sw_wal_sync(sw_wal *w, uint64_t lsn);
 /* Bytes of log on disk and records replayed at open, for start-up reporting. */
 uint64_t sw_wal_size(sw_wal *w);
 uint64_t sw_wal_replayed(sw_wal *w);
+/* Reads the log at path without changing it (fsck): counts intact records, reports each damaged range
+ * that has intact records after it, and sets *torn to the bytes of an unreadable tail. Returns 0, or -1
+ * with a reason in err when the file cannot be read or is not a log. */
+int sw_wal_check(const char *path, sw_wal_damage_fn report, void *arg, uint64_t *records, uint64_t *size,
+                 uint64_t *torn, char *err, size_t errlen);
+/* 1 when the file at path starts with the log's magic. */
+int sw_wal_is_log(const char *path);
 /* Flushes what is queued, stops the writer and closes the file. */
 void sw_wal_close(sw_wal *w);
 
