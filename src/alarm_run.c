@@ -85,7 +85,7 @@ static size_t sw_read_range(sw_alarms *a, const sw_alarm *al, int64_t end_s, sw_
     if (sw_stat_parse(al->extended ? al->extended : al->statistic, &st)) st.kind = SW_STAT_AVERAGE;
     sw_query_result r;
     memset(&r, 0, sizeof r);
-    sw_metrics_query(a->metrics, &id, al->unit, start, end_s, al->period, st.kind == SW_STAT_PERCENTILE, &r);
+    sw_metrics_query(a->metrics, &id, al->unit, start, end_s, al->period, sw_stat_is_extended(&st), &r);
     sw_bucket *slots = sw_calloc(n, sizeof *slots);
     sw_merge_units(&r, slots, start, al->period, n);
     sw_query_result_free(&r);

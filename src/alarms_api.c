@@ -91,8 +91,8 @@ static int sw_metric_alarm_fields(const sw_value *in, sw_alarm *al, sw_error *er
     if (!stat == !ext)
         return SW_ERR_INVALID_COMBINATION(err, "Exactly one of Statistic and ExtendedStatistic must be specified.");
     sw_stat st;
-    if (ext && (sw_stat_parse(ext, &st) || st.kind != SW_STAT_PERCENTILE))
-        return SW_VALIDATION(err, "The value %.64s for parameter ExtendedStatistic is not supported; skywatch alarms take percentiles pNN or pNN.NN.", ext);
+    if (ext && (sw_stat_parse(ext, &st) || !sw_stat_alarm_ok(&st)))
+        return SW_VALIDATION(err, "The value %.64s for parameter ExtendedStatistic is not supported. Valid values: pNN.NN, tmNN, tcNN, tsNN, wmNN, IQM, PR(n:m), and TC, TM, TS or WM(X%%:X%%) with X between 10 and 90.", ext);
     int cmp = sw_cmp_parse(sw_v_get_str(in, "ComparisonOperator", ""));
     if (cmp < 0)
         return SW_ERR_INVALID_PARAMETER(err, "ComparisonOperator %.64s needs an anomaly detection band, which skywatch does not support.", sw_v_get_str(in, "ComparisonOperator", ""));
@@ -112,7 +112,7 @@ static int sw_metric_alarm_fields(const sw_value *in, sw_alarm *al, sw_error *er
     const char *low = sw_v_get_str(in, "EvaluateLowSampleCountPercentile", NULL);
     if (low && strcmp(low, "evaluate") && strcmp(low, "ignore"))
         return SW_VALIDATION(err, "The value %.64s for parameter EvaluateLowSampleCountPercentile is not supported; use evaluate or ignore.", low);
-    if (low && !ext)
+    if (low && !(ext && st.kind == SW_STAT_PERCENTILE))
         return SW_ERR_INVALID_COMBINATION(err, "EvaluateLowSampleCountPercentile can be used only with a percentile ExtendedStatistic.");
     sw_value *dims = sw_v_get(in, "Dimensions");
     if (dims && dims->u.list.n > SW_ALARM_MAX_DIMS) return SW_VALIDATION(err, "At most 30 dimensions are allowed.");

@@ -418,7 +418,7 @@ static int sw_gmd_query(sw_ctx *ctx, const sw_value *q, size_t idx, double start
     sw_stat st;
     const char *stat = sw_v_get_str(ms, "Stat", "");
     if (sw_stat_parse(stat, &st))
-        return SW_ERR_INVALID_PARAMETER(err, "The value %.64s for parameter MetricDataQueries.member.%zu.MetricStat.Stat is not supported. Supported: SampleCount, Sum, Average, Minimum, Maximum, pNN.NN.", stat, idx);
+        return SW_ERR_INVALID_PARAMETER(err, "The value %.64s for parameter MetricDataQueries.member.%zu.MetricStat.Stat is not supported. Supported: SampleCount, Sum, Average, Minimum, Maximum, pNN.NN, tmNN, wmNN, tcNN, tsNN, TM(a:b), WM(a:b), TC(a:b), TS(a:b), PR(a:b), IQM.", stat, idx);
     int64_t period = sw_v_get_int(ms, "Period", 0);
     if (!sw_period_ok(period))
         return SW_ERR_INVALID_PARAMETER(err, "The parameter MetricDataQueries.member.%zu.MetricStat.Period must be 1, 5, 10, 20, 30, 60, or a multiple of 60.", idx);
@@ -429,7 +429,7 @@ static int sw_gmd_query(sw_ctx *ctx, const sw_value *q, size_t idx, double start
     int64_t start = sw_round_start((int64_t)floor(start_time), ctx->now_ms / 1000, period), end = (int64_t)ceil(end_time);
     sw_query_result r;
     sw_metrics_query(ctx->metrics, &mid, sw_v_get_str(ms, "Unit", NULL), start, end, (int)period,
-                     st.kind == SW_STAT_PERCENTILE, &r);
+                     sw_stat_is_extended(&st), &r);
     sw_bucket *b;
     size_t nb;
     sw_merge_units(&r, &b, &nb);

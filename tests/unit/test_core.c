@@ -134,6 +134,71 @@ static void test_stat_names_and_percentiles(void) {
     T_EQ_DBL(sw_percentile(v2, w2, 2, 99.5), 100, 0);
 }
 
+/* The statistic of name over the values 1..100 (unit weights), or NAN when it is unavailable. */
+static double stat_1_to_100(const char *name) {
+    sw_stat st;
+    if (sw_stat_parse(name, &st)) return -12345;
+    double v[100], w[100];
+    for (int i = 0; i < 100; i++) v[i] = 100 - i, w[i] = 1; /* unsorted on purpose */
+    sw_bucket b = {0};
+    b.values = v, b.weights = w, b.nvalues = 100, b.exact = 1, b.count = 100, b.sum = 5050, b.min = 1, b.max = 100;
+    double out;
+    return sw_stat_compute(&st, &b, &out) ? NAN : out;
+}
+
+/* Every example of "CloudWatch statistics definitions", worked by hand over 1..100. */
+static void test_extended_statistics(void) {
+    T_EQ_DBL(stat_1_to_100("tm90"), 45.5, 1e-12);         /* mean of 1..90 */
+    T_EQ_DBL(stat_1_to_100("TM(:90%)"), 45.5, 1e-12);
+    T_EQ_DBL(stat_1_to_100("TM(10%:90%)"), 50.5, 1e-12);  /* 11..90 */
+    T_EQ_DBL(stat_1_to_100("IQM"), 50.5, 1e-12);          /* 26..75 */
+    T_EQ_DBL(stat_1_to_100("TM(50:80)"), 65.5, 1e-12);    /* values > 50 and <= 80 */
+    T_EQ_DBL(stat_1_to_100("TM(10%:)"), 55.5, 1e-12);     /* 11..100 */
+    T_EQ_DBL(stat_1_to_100("tc90"), 90, 0);
+    T_EQ_DBL(stat_1_to_100("TC(50:)"), 50, 0);
+    T_EQ_DBL(stat_1_to_100("ts90"), 4095, 1e-9);
+    T_EQ_DBL(stat_1_to_100("TS(10%:90%)"), 4040, 1e-9);
+    T_EQ_DBL(stat_1_to_100("wm90"), 49.95, 1e-12);        /* 91..100 counted as 90 */
+    T_EQ_DBL(stat_1_to_100("WM(10%:90%)"), 50.4, 1e-12);  /* 1..9 as 10, 91..100 as 90 */
+    T_EQ_DBL(stat_1_to_100("PR(:30)"), 30, 1e-12);
+    T_EQ_DBL(stat_1_to_100("PR(10:20)"), 10, 1e-12);      /* lower exclusive, upper inclusive */
+    T_EQ_DBL(stat_1_to_100("PR(100:)"), 0, 0);
+    T_ASSERT(isnan(stat_1_to_100("TM(200:300)")));        /* a mean of nothing is no datapoint */
+    T_EQ_DBL(stat_1_to_100("TC(200:300)"), 0, 0);
+    T_EQ_DBL(stat_1_to_100("p90"), 90, 0);
+    /* WM with value boundaries: 1..19 count as 20, 31..100 as 30. */
+    T_EQ_DBL(stat_1_to_100("WM(20:30)"), (19 * 20 + (20 + 30) * 11 / 2.0 + 70 * 30) / 100.0, 1e-12);
+    /* Weights are counts: {1 x3, 10 x1}; the 87.5 % cut takes half of the 10. */
+    sw_stat st;
+    double v[] = {10, 1}, w[] = {1, 3}, out;
+    sw_bucket b = {0};
+    b.values = v, b.weights = w, b.nvalues = 2, b.exact = 1;
+    T_EQ_INT(sw_stat_parse("tm87.5", &st), 0);
+    T_EQ_INT(sw_stat_compute(&st, &b, &out), 0);
+    T_EQ_DBL(out, (3 * 1 + 0.5 * 10) / 3.5, 1e-12);
+    T_EQ_INT(sw_stat_parse("tm75", &st), 0);
+    T_EQ_INT(sw_stat_compute(&st, &b, &out), 0);
+    T_EQ_DBL(out, 1, 0);
+    /* Sets without raw values have no extended statistics. */
+    b.exact = 0;
+    T_EQ_INT(sw_stat_compute(&st, &b, &out), -1);
+    const char *bad[] = {"TM()", "TM(:)", "TM(a:b)", "tm", "tm101", "PR(10%:20%)", "TM(90%:10%)", "TM(10%:90%)x",
+                         "tM90", "iqm", "TM(10%)", "TM(101%:)", "tm9.12345678901", "WM(:50%", "Tm(1:2)", "p101"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (sw_stat_parse(bad[i], &st) == 0) { fprintf(stderr, "  accepted %s\n", bad[i]); T_ASSERT(0); }
+    /* What PutMetricAlarm takes as ExtendedStatistic. */
+    const char *alarm_ok[] = {"p99", "tm90", "tc90", "ts90", "wm90", "IQM", "PR(1:200)", "TM(10%:90%)", "WM(10%:90%)"};
+    for (size_t i = 0; i < sizeof alarm_ok / sizeof alarm_ok[0]; i++) {
+        T_EQ_INT(sw_stat_parse(alarm_ok[i], &st), 0);
+        T_EQ_INT(sw_stat_alarm_ok(&st), 1);
+    }
+    const char *alarm_no[] = {"Average", "TM(5%:95%)", "TM(:90%)", "TM(10:90)", "TS(10%:91%)"};
+    for (size_t i = 0; i < sizeof alarm_no / sizeof alarm_no[0]; i++) {
+        T_EQ_INT(sw_stat_parse(alarm_no[i], &st), 0);
+        T_EQ_INT(sw_stat_alarm_ok(&st), 0);
+    }
+}
+
 static void test_config_keys_and_errors(void) {
     sw_config c;
     char err[256];
@@ -305,6 +370,7 @@ sw_test_case sw_tests[] = {
     {"coerce_errors_are_aws_shaped", test_coerce_errors_are_aws_shaped},
     {"time_parse_and_format", test_time_parse_and_format},
     {"stat_names_and_percentiles", test_stat_names_and_percentiles},
+    {"extended_statistics", test_extended_statistics},
     {"config_keys_and_errors", test_config_keys_and_errors},
     {"gzip_round_trip_and_bomb", test_gzip_round_trip_and_bomb},
     {"wal_replay_and_torn_tail", test_wal_replay_and_torn_tail},
