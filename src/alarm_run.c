@@ -405,21 +405,40 @@ char *sw_alarm_notification(const sw_alarms *a, const sw_alarm *al, sw_alarm_sta
     } else {
         /* Trigger: upper-case statistic, lower-case dimension keys, as CloudWatch writes them. */
         json_t *trig = json_object(), *dims = json_array();
-        json_object_set_new(trig, "MetricName", json_string(al->metric));
-        json_object_set_new(trig, "Namespace", json_string(al->ns));
-        json_object_set_new(trig, "StatisticType", json_string(al->extended ? "ExtendedStatistic" : "Statistic"));
-        if (al->extended) json_object_set_new(trig, "ExtendedStatistic", json_string(al->extended));
-        else {
+        json_t *metrics = al->metrics ? json_loads(al->metrics, 0, NULL) : NULL;
+        if (metrics) {
+            /* A Metrics alarm's Trigger carries the list, dimension keys lower-case like the others. */
+            size_t i;
+            json_t *q;
+            json_array_foreach(metrics, i, q) {
+                json_t *ds = json_object_get(json_object_get(json_object_get(q, "MetricStat"), "Metric"), "Dimensions");
+                size_t k;
+                json_t *d;
+                json_array_foreach(ds, k, d) {
+                    json_t *nd = json_pack("{s:O,s:O}", "value", json_object_get(d, "Value"), "name", json_object_get(d, "Name"));
+                    json_array_set_new(ds, k, nd);
+                }
+            }
+        }
+        if (!metrics) {
+            json_object_set_new(trig, "MetricName", json_string(al->metric));
+            json_object_set_new(trig, "Namespace", json_string(al->ns));
+        }
+        if (!metrics) json_object_set_new(trig, "StatisticType", json_string(al->extended ? "ExtendedStatistic" : "Statistic"));
+        if (!metrics && al->extended) json_object_set_new(trig, "ExtendedStatistic", json_string(al->extended));
+        else if (!metrics) {
             char up[32];
             size_t k = 0;
             for (; al->statistic && al->statistic[k] && k < sizeof up - 1; k++) up[k] = (char)(al->statistic[k] >= 'a' && al->statistic[k] <= 'z' ? al->statistic[k] - 32 : al->statistic[k]);
             up[k] = '\0';
             json_object_set_new(trig, "Statistic", json_string(up));
         }
-        json_object_set_new(trig, "Unit", sw_json_or_null(al->unit));
-        for (int i = 0; i < al->ndims; i++)
-            json_array_append_new(dims, json_pack("{s:s,s:s}", "value", al->dims[i].value, "name", al->dims[i].key));
-        json_object_set_new(trig, "Dimensions", dims);
+        if (!metrics) {
+            json_object_set_new(trig, "Unit", sw_json_or_null(al->unit));
+            for (int i = 0; i < al->ndims; i++)
+                json_array_append_new(dims, json_pack("{s:s,s:s}", "value", al->dims[i].value, "name", al->dims[i].key));
+            json_object_set_new(trig, "Dimensions", dims);
+        } else json_decref(dims);
         json_object_set_new(trig, "Period", json_integer(al->period));
         json_object_set_new(trig, "EvaluationPeriods", json_integer(al->eval_periods));
         json_object_set_new(trig, "DatapointsToAlarm", json_integer(al->datapoints));
@@ -427,6 +446,7 @@ char *sw_alarm_notification(const sw_alarms *a, const sw_alarm *al, sw_alarm_sta
         json_object_set_new(trig, "Threshold", json_real(al->threshold));
         json_object_set_new(trig, "TreatMissingData", json_string(sw_missing_name(al->treat)));
         json_object_set_new(trig, "EvaluateLowSampleCountPercentile", json_string(al->low_sample ? al->low_sample : ""));
+        if (metrics) json_object_set_new(trig, "Metrics", metrics);
         json_object_set_new(o, "Trigger", trig);
     }
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));

@@ -78,7 +78,7 @@ static void sw_strlist_free(sw_strlist *l) {
 void sw_alarm_free(sw_alarm *al) {
     if (!al) return;
     char **strs[] = {&al->account, &al->region, &al->name, &al->arn, &al->description, &al->ns, &al->metric,
-                     &al->statistic, &al->extended, &al->low_sample, &al->unit, &al->rule, &al->suppressor,
+                     &al->statistic, &al->extended, &al->low_sample, &al->unit, &al->metrics, &al->rule, &al->suppressor,
                      &al->suppressed_reason, &al->reason, &al->reason_data};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) sw_free(*strs[i]);
     sw_strlist_free(&al->ok_actions);
@@ -135,6 +135,7 @@ static json_t *sw_alarm_json(const sw_alarm *al) {
     json_object_set_new(o, "treat_set", json_boolean(al->treat_set));
     sw_jset_str(o, "low_sample", al->low_sample);
     sw_jset_str(o, "unit", al->unit);
+    sw_jset_str(o, "metrics", al->metrics);
     sw_jset_str(o, "rule", al->rule);
     sw_jset_str(o, "suppressor", al->suppressor);
     json_object_set_new(o, "wait_period", json_integer(al->wait_period));
@@ -221,6 +222,7 @@ static sw_alarm *sw_alarm_from_json(json_t *o) {
     al->treat_set = json_is_true(json_object_get(o, "treat_set"));
     al->low_sample = sw_jstr(o, "low_sample");
     al->unit = sw_jstr(o, "unit");
+    al->metrics = sw_jstr(o, "metrics");
     al->rule = sw_jstr(o, "rule");
     al->suppressor = sw_jstr(o, "suppressor");
     al->wait_period = (int)sw_jint(o, "wait_period");

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define SW_ALARM_MAX_ACTIONS 5     /* per state list (ResourceList max 5) */
+#define SW_ALARM_MAX_METRICS 10 /* MetricStat entries of a metric math alarm */
 #define SW_ALARM_MAX_DIMS 30
 #define SW_ALARM_HISTORY_MS (30LL * 86400 * 1000) /* "alarm history is available for 30 days" */
 
@@ -36,6 +37,8 @@ typedef struct sw_alarm {
     int treat_set;                  /* TreatMissingData was given (Describe echoes only what was set) */
     char *low_sample;               /* "evaluate" | "ignore" | NULL */
     char *unit;                     /* NULL = every unit */
+    char *metrics;                  /* PutMetricAlarm's Metrics as JSON text, or NULL; when set, the fields
+                                     * above hold the MetricStat whose ReturnData is true */
     /* composite alarms */
     char *rule;
     void *compiled_rule;            /* sw_alarm_rule *, owned */

@@ -77,17 +77,141 @@ static int sw_common_actions(const sw_value *in, sw_alarm *al, sw_error *err) {
     return 0;
 }
 
+/* ---------- Metrics (metric math alarms) ---------- */
+
+/* A value tree as JSON (maps, lists, strings, numbers, booleans), for storing Metrics as given. */
+static json_t *sw_value_json(const sw_value *v) {
+    switch (v->type) {
+    case SW_V_BOOL: return json_boolean(v->u.b);
+    case SW_V_INT: return json_integer(v->u.i);
+    case SW_V_DOUBLE: case SW_V_TIME: return json_real(v->u.d);
+    case SW_V_STRING: return json_stringn(v->u.str.s, v->u.str.len);
+    case SW_V_LIST: {
+        json_t *a = json_array();
+        for (size_t i = 0; i < v->u.list.n; i++) json_array_append_new(a, sw_value_json(v->u.list.items[i]));
+        return a;
+    }
+    case SW_V_MAP: {
+        json_t *o = json_object();
+        for (size_t i = 0; i < v->u.map.n; i++) json_object_set_new(o, v->u.map.items[i].key, sw_value_json(v->u.map.items[i].val));
+        return o;
+    }
+    default: return json_null();
+    }
+}
+
+/* The stored JSON back as a value tree, for DescribeAlarms. */
+static sw_value *sw_json_value(sw_arena *a, const json_t *j) {
+    switch (json_typeof(j)) {
+    case JSON_TRUE: return sw_v_bool(a, 1);
+    case JSON_FALSE: return sw_v_bool(a, 0);
+    case JSON_INTEGER: return sw_v_int(a, json_integer_value(j));
+    case JSON_REAL: return sw_v_double(a, json_real_value(j));
+    case JSON_STRING: return sw_v_string(a, json_string_value(j), json_string_length(j));
+    case JSON_ARRAY: {
+        sw_value *l = sw_v_list(a);
+        size_t i;
+        json_t *e;
+        json_array_foreach(j, i, e) sw_v_list_push(a, l, sw_json_value(a, e));
+        return l;
+    }
+    case JSON_OBJECT: {
+        sw_value *m = sw_v_map(a);
+        const char *k;
+        json_t *e;
+        json_object_foreach((json_t *)j, k, e) sw_v_map_putc(a, m, k, sw_json_value(a, e));
+        return m;
+    }
+    default: return sw_v_null(a);
+    }
+}
+
+static int sw_alarm_id_ok(const char *s) {
+    if (!(s[0] >= 'a' && s[0] <= 'z')) return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_')) return 0;
+    return 1;
+}
+
+/* PutMetricAlarm with Metrics: checks the list as AWS does and takes the metric of the entry whose
+ * ReturnData is true (omitted counts as true). That entry must be a MetricStat: skywatch evaluates no
+ * metric math expression in alarms yet. */
+static int sw_math_alarm_fields(const sw_value *in, const sw_value *metrics, sw_alarm *al, sw_error *err) {
+    static const char *const single[] = {"MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit"};
+    for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
+        if (sw_v_get(in, single[i]))
+            return SW_ERR_INVALID_COMBINATION(err, "%s must not be specified together with Metrics.", single[i]);
+    size_t n = metrics->type == SW_V_LIST ? metrics->u.list.n : 0, nstats = 0;
+    if (n == 0) return SW_VALIDATION(err, "The Metrics list must contain at least one element.");
+    const sw_value *ret = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const sw_value *q = metrics->u.list.items[i];
+        const char *id = sw_v_get_str(q, "Id", "");
+        if (!sw_alarm_id_ok(id))
+            return SW_VALIDATION(err, "Invalid metrics list: the Id %.255s must start with a lowercase letter and contain only letters, numbers and underscores.", id);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(id, sw_v_get_str(metrics->u.list.items[k], "Id", "")) == 0)
+                return SW_VALIDATION(err, "Invalid metrics list: the Id %.255s is used more than once.", id);
+        const sw_value *ms = sw_v_get(q, "MetricStat"), *rd = sw_v_get(q, "ReturnData");
+        const char *expr = sw_v_get_str(q, "Expression", NULL);
+        if (!ms == !expr) return SW_VALIDATION(err, "Invalid metrics list: the element %.255s must have exactly one of MetricStat and Expression.", id);
+        if (sw_v_get(q, "AccountId")) return SW_ERR_INVALID_PARAMETER(err, "Metrics: cross-account alarms (AccountId) are not supported by skywatch.");
+        if (!rd || (rd->type == SW_V_BOOL && rd->u.b)) {
+            if (ret) return SW_VALIDATION(err, "Exactly one element of the metrics list should return data.");
+            ret = q;
+        }
+        if (expr) continue;
+        nstats++;
+        const sw_value *metric = sw_v_get(ms, "Metric");
+        int64_t period = sw_v_get_int(ms, "Period", 0);
+        sw_stat st;
+        if (!sw_v_get_str(metric, "Namespace", NULL) || !sw_v_get_str(metric, "MetricName", NULL))
+            return SW_ERR_MISSING_PARAMETER(err, "The element %.255s of the metrics list needs MetricStat.Metric with Namespace and MetricName.", id);
+        if (!(period == 10 || period == 20 || period == 30 || (period > 0 && period % 60 == 0)))
+            return SW_VALIDATION(err, "The Period of the element %.255s of the metrics list must be 10, 20, 30 or a multiple of 60.", id);
+        if (sw_stat_parse(sw_v_get_str(ms, "Stat", ""), &st))
+            return SW_VALIDATION(err, "The Stat %.64s of the element %.255s of the metrics list is not supported.", sw_v_get_str(ms, "Stat", ""), id);
+        const sw_value *dims = sw_v_get(metric, "Dimensions");
+        if (dims && dims->u.list.n > SW_ALARM_MAX_DIMS) return SW_VALIDATION(err, "At most 30 dimensions are allowed.");
+    }
+    if (!ret) return SW_VALIDATION(err, "Exactly one element of the metrics list should return data.");
+    if (nstats > SW_ALARM_MAX_METRICS)
+        return SW_VALIDATION(err, "The metrics list can contain at most %d metrics.", SW_ALARM_MAX_METRICS);
+    if (sw_v_get(ret, "Expression"))
+        return SW_ERR_INVALID_PARAMETER(err, "Metrics: metric math expressions in alarms are not supported yet by skywatch; the element that returns data must be a MetricStat.");
+    const sw_value *ms = sw_v_get(ret, "MetricStat"), *metric = sw_v_get(ms, "Metric"), *dims = sw_v_get(metric, "Dimensions");
+    for (size_t i = 0; dims && i < dims->u.list.n; i++)
+        al->dims[al->ndims++] = (sw_kv){sw_strdup(sw_v_get_str(dims->u.list.items[i], "Name", "")),
+                                        sw_strdup(sw_v_get_str(dims->u.list.items[i], "Value", ""))};
+    al->ns = sw_strdup(sw_v_get_str(metric, "Namespace", ""));
+    al->metric = sw_strdup(sw_v_get_str(metric, "MetricName", ""));
+    const char *stat = sw_v_get_str(ms, "Stat", "");
+    sw_stat st;
+    sw_stat_parse(stat, &st);
+    if (sw_stat_is_extended(&st)) al->extended = sw_strdup(stat);
+    else al->statistic = sw_strdup(stat);
+    al->period = (int)sw_v_get_int(ms, "Period", 0);
+    al->unit = sw_dup_opt(sw_v_get_str(ms, "Unit", NULL));
+    json_t *j = sw_value_json(metrics);
+    char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    json_decref(j);
+    al->metrics = sw_strdup(text);
+    free(text);
+    return 0;
+}
+
 static int sw_metric_alarm_fields(const sw_value *in, sw_alarm *al, sw_error *err) {
-    if (sw_v_get(in, "Metrics"))
-        return SW_ERR_INVALID_PARAMETER(err, "Metrics: metric math alarms are not supported yet by skywatch; alarm on one metric with MetricName, Namespace and Statistic.");
+    const sw_value *metrics = sw_v_get(in, "Metrics");
     if (sw_v_get(in, "EvaluationCriteria") || sw_v_get(in, "EvaluationInterval"))
         return SW_ERR_INVALID_PARAMETER(err, "EvaluationCriteria: PromQL alarms are not supported by skywatch.");
     if (sw_v_get(in, "ThresholdMetricId"))
         return SW_ERR_INVALID_PARAMETER(err, "ThresholdMetricId: anomaly detection alarms are not supported by skywatch.");
-    const char *req[] = {"MetricName", "Namespace", "Period", "EvaluationPeriods", "Threshold", "ComparisonOperator"};
-    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
+    const char *req[] = {"EvaluationPeriods", "Threshold", "ComparisonOperator", "MetricName", "Namespace", "Period"};
+    for (size_t i = 0; i < sizeof req / sizeof req[0] - (metrics ? 3 : 0); i++)
         if (!sw_v_get(in, req[i])) return SW_ERR_MISSING_PARAMETER(err, "The parameter %s is required.", req[i]);
-    const char *stat = sw_v_get_str(in, "Statistic", NULL), *ext = sw_v_get_str(in, "ExtendedStatistic", NULL);
+    if (metrics && sw_math_alarm_fields(in, metrics, al, err)) return -1;
+    const char *stat = metrics ? al->statistic : sw_v_get_str(in, "Statistic", NULL);
+    const char *ext = metrics ? al->extended : sw_v_get_str(in, "ExtendedStatistic", NULL);
     if (!stat == !ext)
         return SW_ERR_INVALID_COMBINATION(err, "Exactly one of Statistic and ExtendedStatistic must be specified.");
     sw_stat st;
@@ -96,7 +220,7 @@ static int sw_metric_alarm_fields(const sw_value *in, sw_alarm *al, sw_error *er
     int cmp = sw_cmp_parse(sw_v_get_str(in, "ComparisonOperator", ""));
     if (cmp < 0)
         return SW_ERR_INVALID_PARAMETER(err, "ComparisonOperator %.64s needs an anomaly detection band, which skywatch does not support.", sw_v_get_str(in, "ComparisonOperator", ""));
-    int64_t period = sw_v_get_int(in, "Period", 0), n = sw_v_get_int(in, "EvaluationPeriods", 0);
+    int64_t period = metrics ? al->period : sw_v_get_int(in, "Period", 0), n = sw_v_get_int(in, "EvaluationPeriods", 0);
     int64_t m = sw_v_get_int(in, "DatapointsToAlarm", n);
     /* "Valid values are 10, 20, 30, and any multiple of 60." */
     if (!(period == 10 || period == 20 || period == 30 || (period > 0 && period % 60 == 0)))
@@ -122,11 +246,13 @@ static int sw_metric_alarm_fields(const sw_value *in, sw_alarm *al, sw_error *er
             if (strcmp(al->dims[j].key, dn) == 0) return SW_ERR_INVALID_PARAMETER(err, "The dimension %.255s appears more than once.", dn);
         al->dims[al->ndims++] = (sw_kv){sw_strdup(dn), sw_strdup(dv)};
     }
-    al->ns = sw_strdup(sw_v_get_str(in, "Namespace", ""));
-    al->metric = sw_strdup(sw_v_get_str(in, "MetricName", ""));
-    al->statistic = sw_dup_opt(stat);
-    al->extended = sw_dup_opt(ext);
-    al->period = (int)period;
+    if (!metrics) { /* with Metrics, sw_math_alarm_fields took these from the MetricStat */
+        al->ns = sw_strdup(sw_v_get_str(in, "Namespace", ""));
+        al->metric = sw_strdup(sw_v_get_str(in, "MetricName", ""));
+        al->statistic = sw_dup_opt(stat);
+        al->extended = sw_dup_opt(ext);
+        al->period = (int)period;
+    }
     al->eval_periods = (int)n;
     al->datapoints = (int)m;
     al->threshold = sw_v_get_double(in, "Threshold", 0);
@@ -134,7 +260,7 @@ static int sw_metric_alarm_fields(const sw_value *in, sw_alarm *al, sw_error *er
     al->treat = treat ? (sw_missing)sw_missing_parse(treat) : SW_MISSING_MISSING;
     al->treat_set = treat != NULL;
     al->low_sample = sw_dup_opt(low);
-    al->unit = sw_dup_opt(sw_v_get_str(in, "Unit", NULL));
+    if (!metrics) al->unit = sw_dup_opt(sw_v_get_str(in, "Unit", NULL));
     return 0;
 }
 
@@ -222,9 +348,17 @@ static void sw_put_common(sw_arena *a, sw_value *m, const sw_alarm *al) {
     sw_v_map_putc(a, m, "StateUpdatedTimestamp", sw_v_time(a, al->state_updated_ms / 1000.0));
 }
 
+static sw_value *sw_metric_alarm_rest(sw_arena *a, sw_value *m, const sw_alarm *al);
+
 static sw_value *sw_metric_alarm_value(sw_arena *a, const sw_alarm *al) {
     sw_value *m = sw_v_map(a);
     sw_put_common(a, m, al);
+    json_t *metrics = al->metrics ? json_loads(al->metrics, 0, NULL) : NULL;
+    if (metrics) {
+        sw_v_map_putc(a, m, "Metrics", sw_json_value(a, metrics));
+        json_decref(metrics);
+        return sw_metric_alarm_rest(a, m, al);
+    }
     sw_put_str(a, m, "MetricName", al->metric);
     sw_put_str(a, m, "Namespace", al->ns);
     sw_put_str(a, m, "Statistic", al->statistic);
@@ -239,6 +373,11 @@ static sw_value *sw_metric_alarm_value(sw_arena *a, const sw_alarm *al) {
     sw_v_map_putc(a, m, "Dimensions", dims);
     sw_v_map_putc(a, m, "Period", sw_v_int(a, al->period));
     sw_put_str(a, m, "Unit", al->unit);
+    return sw_metric_alarm_rest(a, m, al);
+}
+
+/* What every metric alarm shows, whether it names its metric or has Metrics. */
+static sw_value *sw_metric_alarm_rest(sw_arena *a, sw_value *m, const sw_alarm *al) {
     sw_v_map_putc(a, m, "EvaluationPeriods", sw_v_int(a, al->eval_periods));
     sw_v_map_putc(a, m, "DatapointsToAlarm", sw_v_int(a, al->datapoints));
     sw_v_map_putc(a, m, "Threshold", sw_v_double(a, al->threshold));
@@ -383,7 +522,7 @@ int sw_describe_alarms_for_metric(sw_ctx *ctx, const sw_value *in, sw_value **ou
     sw_value *list = sw_v_list(ctx->arena);
     for (size_t i = 0; i < n; i++) {
         sw_alarm *al = all[i];
-        if (al->composite || strcmp(al->ns, ns) || strcmp(al->metric, name)) continue;
+        if (al->composite || al->metrics || strcmp(al->ns, ns) || strcmp(al->metric, name)) continue;
         if ((dims && !sw_same_dims(al, dims)) || (stat && (!al->statistic || strcmp(stat, al->statistic))) ||
             (ext && (!al->extended || strcmp(ext, al->extended))) || (period && period != al->period) ||
             (unit && (!al->unit || strcmp(unit, al->unit))))

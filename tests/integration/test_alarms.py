@@ -168,7 +168,7 @@ class AlarmBadInputTest(ManualClockTest):
             self.assertEqual(code, want, (change, msg))
             self.assertIn(text, msg, change)
         args = dict(base)
-        del args["Statistic"], args["MetricName"], args["Namespace"]
+        del args["Statistic"], args["MetricName"], args["Namespace"], args["Period"]
         args["Metrics"] = [{"Id": "m1", "Expression": "SUM(METRICS())", "ReturnData": True}]
         code, msg = self.code(self.cw.put_metric_alarm, **args)
         self.assertEqual(code, "InvalidParameterValue")
