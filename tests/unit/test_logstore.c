@@ -716,6 +716,51 @@ static void test_concurrent_puts_and_reads(void) {
     rmdir_all(dir);
 }
 
+/* FilterLogEvents through the store passes exactly the events the matcher passes, from the head and from
+ * packed blocks (token filters, block skipping, stream merge): messages over a tiny alphabet put terms at
+ * starts, ends, inside, and across the newline between two messages; counts are compared with a
+ * brute-force count over the messages. */
+static void test_store_filter_agrees_with_the_matcher(void) {
+    char *dir = tmpdir();
+    sw_logstore *s = open_store(dir);
+    sw_logstore_create_group(s, &A, "g", 1);
+    sw_logstore_create_stream(s, &A, "g", "s1", 1);
+    sw_logstore_create_stream(s, &A, "g", "s2", 1);
+    enum { N = 3000 };
+    static char msgs[N][24];
+    static sw_log_event ev[N];
+    uint32_t x = 12345;
+    for (int i = 0; i < N; i++) {
+        int len = 1 + (int)(x % 12);
+        for (int k = 0; k < len; k++) {
+            x = x * 1103515245u + 12345u;
+            msgs[i][k] = "abAB \"E"[(x >> 16) % 7];
+        }
+        msgs[i][len] = 0;
+        ev[i] = (sw_log_event){1000 + i, 0, msgs[i], (size_t)len};
+    }
+    T_EQ_INT(sw_logstore_put(s, &A, "g", "s1", ev, N / 2, 1000), 0);
+    T_EQ_INT(sw_logstore_put(s, &A, "g", "s2", ev + N / 2, N - N / 2, 1000), 0);
+    const char *patterns[] = {"ab", "ABa", "a b", "\"b A\"", "ab -AB", "Ea bA", "aaaa", "bE", "ab ?BA", "E"};
+    for (int round = 0; round < 2; round++) {
+        for (size_t p = 0; p < sizeof patterns / sizeof patterns[0]; p++) {
+            sw_filter *f = sw_filter_compile(patterns[p], strlen(patterns[p]), NULL, 0);
+            T_ASSERT(f != NULL);
+            long want = 0;
+            for (int i = 0; i < N; i++) want += sw_filter_match(f, msgs[i], strlen(msgs[i]));
+            sw_filter_free(f);
+            got *g = calloc(1, sizeof *g);
+            long n = filter_all(s, &A, "g", patterns[p], g);
+            free(g);
+            if (n != want) fprintf(stderr, "  pattern %s (%s): %ld events, want %ld\n", patterns[p], round ? "segments" : "head", n, want);
+            T_EQ_INT(n, want);
+        }
+        T_EQ_INT(sw_logstore_flush(s), 0); /* the second round reads packed blocks */
+    }
+    sw_logstore_close(s);
+    rmdir_all(dir);
+}
+
 sw_test_case sw_tests[] = {
     {"groups_crud_and_paging", test_groups_crud_and_paging},
     {"tags_and_metric_filters_persist", test_tags_and_metric_filters_persist},
@@ -723,6 +768,7 @@ sw_test_case sw_tests[] = {
     {"read_stream_forward_backward_cursors", test_read_stream_forward_backward_cursors},
     {"filter_merge_order_limits_cursors", test_filter_merge_order_limits_cursors},
     {"block_skipping_skips", test_block_skipping_skips},
+    {"store_filter_agrees_with_the_matcher", test_store_filter_agrees_with_the_matcher},
     {"retention_fixed_clock", test_retention_fixed_clock},
     {"restart_keeps_everything", test_restart_keeps_everything},
     {"crash_keeps_acknowledged_events", test_crash_keeps_acknowledged_events},
