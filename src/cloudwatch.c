@@ -6,6 +6,7 @@
 #include "alarms_api.h"
 #include "pmd.h"
 #include "stats.h"
+#include "metric_math.h"
 #include <math.h>
 #include <stddef.h>
 #include <pthread.h>
@@ -411,8 +412,6 @@ static int sw_gmd_query(sw_ctx *ctx, const sw_value *q, size_t idx, double start
     const char *id = sw_v_get_str(q, "Id", "");
     if (!sw_id_ok(id))
         return SW_ERR_INVALID_PARAMETER(err, "The value %.255s for parameter MetricDataQueries.member.%zu.Id is invalid: it must start with a lowercase letter and contain only letters, numbers and underscores.", id, idx);
-    if (sw_v_get(q, "Expression"))
-        return SW_ERR_INVALID_PARAMETER(err, "MetricDataQueries.member.%zu.Expression: metric math expressions are not supported yet by skywatch; use MetricStat queries.", idx);
     sw_value *ms = sw_v_get(q, "MetricStat");
     if (!ms) return SW_ERR_MISSING_PARAMETER(err, "The parameter MetricDataQueries.member.%zu.MetricStat is required when Expression is not given.", idx);
     sw_stat st;
@@ -475,6 +474,157 @@ static sw_value *sw_gmd_results(sw_arena *a, sw_series_out *so, size_t n, uint64
     return results;
 }
 
+/* ---------- metric math ---------- */
+
+static int sw_double_cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One query's value as a series on the grid (a MetricStat result). */
+static void sw_align(const sw_series_out *so, const double *grid, size_t n, sw_mm_value *v) {
+    double *vals = sw_malloc((n ? n : 1) * sizeof *vals);
+    for (size_t i = 0, k = 0; i < n; i++) {
+        while (k < so->n && so->t[k] < grid[i]) k++;
+        vals[i] = k < so->n && so->t[k] == grid[i] ? so->v[k] : NAN;
+    }
+    *v = (sw_mm_value){0, 0, 0, sw_malloc(sizeof(sw_mm_series)), 1};
+    v->ser[0] = (sw_mm_series){sw_strdup(so->label), vals};
+}
+
+/* A new slot at the end of the results, growing them in the arena; NULL when the arena is full. */
+static sw_series_out *sw_out_slot(sw_ctx *ctx, sw_series_out **out, size_t *nout, size_t *cap) {
+    if (*nout == *cap) {
+        size_t nc = *cap * 2 + 4;
+        sw_series_out *grown = sw_arena_alloc(ctx->arena, nc * sizeof *grown);
+        if (!grown) return NULL;
+        if (*nout) memcpy(grown, *out, *nout * sizeof *grown);
+        *out = grown, *cap = nc;
+    }
+    return &(*out)[(*nout)++];
+}
+
+/* Appends an expression's value as results (one per series; a scalar holds on every grid timestamp). */
+static int sw_math_results(sw_ctx *ctx, const sw_series_out *q, const sw_mm_value *v, const double *grid, size_t n,
+                           sw_series_out **out, size_t *nout, size_t *cap) {
+    size_t count = v->scalar ? 1 : v->nser;
+    for (size_t k = 0; k < count; k++) {
+        sw_series_out *r = sw_out_slot(ctx, out, nout, cap);
+        if (!r) return -1;
+        /* An array's series are told apart by their own labels; a single result takes the query's. */
+        const char *label = v->array && !v->scalar && v->nser > 1 ? v->ser[k].label : q->label;
+        sw_value *copy = sw_v_cstr(ctx->arena, label); /* the series' labels are freed with the values */
+        *r = (sw_series_out){q->id, copy ? copy->u.str.s : NULL, sw_arena_alloc(ctx->arena, (n + 1) * sizeof(double)),
+                             sw_arena_alloc(ctx->arena, (n + 1) * sizeof(double)), 0};
+        if (!r->t || !r->v || !r->label) return -1;
+        for (size_t i = 0; i < n; i++) {
+            double x = v->scalar ? v->s : v->ser[k].v[i];
+            if (isnan(x)) continue;
+            r->t[r->n] = grid[i], r->v[r->n++] = x;
+        }
+    }
+    return 0;
+}
+
+/* Evaluates the Expression queries over the MetricStat results in all[] and picks the results to return
+ * (ReturnData), in request order. The grid is every timestamp any MetricStat returned. */
+static int sw_gmd_math(sw_ctx *ctx, const sw_value *queries, double start, double end, sw_series_out *all, int nexpr,
+                       sw_series_out **out, size_t *nout, sw_error *err) {
+    size_t nq = queries->u.list.n, cap = nq;
+    *out = sw_arena_alloc(ctx->arena, (cap ? cap : 1) * sizeof **out);
+    *nout = 0;
+    if (!*out) return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+    if (nexpr == 0) {
+        for (size_t i = 0; i < nq; i++) {
+            sw_value *rd = sw_v_get(queries->u.list.items[i], "ReturnData");
+            if (!rd || rd->u.b) (*out)[(*nout)++] = all[i];
+        }
+        return 0;
+    }
+    /* The grid, and the period: the smallest of the MetricStat periods, else an expression's Period, else 60. */
+    size_t total = 0;
+    int64_t period = 0;
+    for (size_t i = 0; i < nq; i++) {
+        const sw_value *q = queries->u.list.items[i];
+        if (sw_v_get(q, "Expression")) continue;
+        total += all[i].n;
+        int64_t p = sw_v_get_int(sw_v_get(q, "MetricStat"), "Period", 0);
+        if (p > 0 && (period == 0 || p < period)) period = p;
+    }
+    for (size_t i = 0; i < nq && period == 0; i++) period = sw_v_get_int(queries->u.list.items[i], "Period", 0);
+    if (period <= 0) period = 60;
+    double *grid = sw_malloc((total + 1) * sizeof *grid);
+    size_t n = 0;
+    for (size_t i = 0; i < nq; i++)
+        if (!sw_v_get(queries->u.list.items[i], "Expression"))
+            for (size_t k = 0; k < all[i].n; k++) grid[n++] = all[i].t[k];
+    if (n == 0) {
+        /* No metric data: expressions such as TIME_SERIES(1) still have the request's periods. */
+        size_t steps = (size_t)((end - start) / (double)period);
+        if (steps > SW_MAX_GMD_POINTS) steps = SW_MAX_GMD_POINTS;
+        grid = sw_realloc(grid, (steps + 1) * sizeof *grid);
+        int64_t t0 = sw_round_start((int64_t)floor(start), ctx->now_ms / 1000, period);
+        for (size_t k = 0; k < steps; k++) grid[n++] = (double)(t0 + (int64_t)k * period);
+    }
+    qsort(grid, n, sizeof *grid, sw_double_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) if (u == 0 || grid[i] != grid[u - 1]) grid[u++] = grid[i];
+    n = u;
+
+    sw_mm_value *vals = sw_calloc(nq, sizeof *vals);
+    const sw_mm_value **vp = sw_calloc(nq, sizeof *vp);
+    const char **ids = sw_calloc(nq, sizeof *ids);
+    int *is_metric = sw_calloc(nq, sizeof *is_metric);
+    sw_mm_expr **ex = sw_calloc(nq, sizeof *ex);
+    int rc = 0;
+    char msg[600];
+    for (size_t i = 0; i < nq && !rc; i++) {
+        const sw_value *q = queries->u.list.items[i];
+        ids[i] = all[i].id;
+        const char *text = sw_v_get_str(q, "Expression", NULL);
+        if (!text) {
+            is_metric[i] = 1;
+            sw_align(&all[i], grid, n, &vals[i]);
+            vp[i] = &vals[i];
+        } else if (!(ex[i] = sw_mm_parse(text, strlen(text), msg, sizeof msg)))
+            rc = sw_error_set(err, 400, "ValidationError", "Error in expression %.255s: %s", all[i].id, msg);
+    }
+    sw_mm_env env = {grid, n, period, nq, ids, vp, is_metric};
+    /* Expressions may use each other: evaluate those whose inputs are ready until none is left. */
+    for (int left = nexpr, progress = 1; !rc && left > 0 && progress;) {
+        progress = 0;
+        for (size_t i = 0; i < nq && !rc; i++) {
+            if (!ex[i] || vp[i]) continue;
+            const char *refs[64];
+            int every = 0, ready = 1;
+            size_t nr = sw_mm_refs(ex[i], refs, 64, &every);
+            for (size_t r = 0; r < nr && ready; r++)
+                for (size_t k = 0; k < nq; k++)
+                    if (strcmp(ids[k], refs[r]) == 0 && !vp[k]) ready = 0;
+            if (!ready) continue;
+            if (sw_mm_eval(ex[i], &env, &vals[i], msg, sizeof msg)) {
+                rc = sw_error_set(err, 400, "ValidationError", "Error in expression %.255s: %s", ids[i], msg);
+                break;
+            }
+            vp[i] = &vals[i];
+            left--, progress = 1;
+        }
+        if (!rc && !progress && left > 0)
+            rc = sw_error_set(err, 400, "ValidationError", "Error in expressions: they refer to each other in a cycle.");
+    }
+    for (size_t i = 0; i < nq && !rc; i++) {
+        sw_value *rd = sw_v_get(queries->u.list.items[i], "ReturnData");
+        if (rd && !rd->u.b) continue;
+        sw_series_out *slot = ex[i] ? NULL : sw_out_slot(ctx, out, nout, &cap);
+        if (slot) *slot = all[i];
+        else if (!ex[i] || sw_math_results(ctx, &all[i], &vals[i], grid, n, out, nout, &cap))
+            rc = sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+    }
+    for (size_t i = 0; i < nq; i++) { sw_mm_value_free(&vals[i]); sw_mm_free(ex[i]); }
+    sw_free(vals), sw_free(vp), sw_free(ids), sw_free(is_metric), sw_free(ex), sw_free(grid);
+    return rc;
+}
+
 static int sw_get_metric_data(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
     sw_value *queries = sw_v_get(in, "MetricDataQueries");
     size_t nq = queries->u.list.n;
@@ -489,19 +639,37 @@ static int sw_get_metric_data(sw_ctx *ctx, const sw_value *in, sw_value **out, s
     const char *token = sw_v_get_str(in, "NextToken", NULL);
     if (token && sw_token_parse(token, "gmd1.", &skip))
         return SW_ERR_INVALID_NEXT_TOKEN(err, "The service couldn't process the NextToken value: %.64s", token);
-    sw_series_out *so = sw_arena_alloc(ctx->arena, nq * sizeof *so);
-    if (!so) return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
-    size_t n = 0;
+    sw_series_out *all = sw_arena_alloc(ctx->arena, nq * sizeof *all);
+    if (!all) return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+    int nexpr = 0;
     for (size_t i = 0; i < nq; i++) {
         const sw_value *q = queries->u.list.items[i];
         for (size_t j = 0; j < i; j++)
             if (strcmp(sw_v_get_str(q, "Id", ""), sw_v_get_str(queries->u.list.items[j], "Id", "")) == 0)
                 return SW_ERR_INVALID_PARAMETER(err, "The value %.255s for parameter MetricDataQueries.member.%zu.Id is not unique.", sw_v_get_str(q, "Id", ""), i + 1);
-        sw_series_out one = {0};
-        if (sw_gmd_query(ctx, q, i + 1, s, e, descending, &one, err)) return -1;
-        sw_value *rd = sw_v_get(q, "ReturnData");
-        if (!rd || rd->u.b) so[n++] = one;
+        if (sw_v_get(q, "Expression") && sw_v_get(q, "MetricStat"))
+            return SW_ERR_INVALID_PARAMETER(err, "MetricDataQueries.member.%zu must have exactly one of Expression and MetricStat.", i + 1);
+        if (sw_v_get(q, "Expression")) {
+            const char *id = sw_v_get_str(q, "Id", "");
+            if (!sw_id_ok(id))
+                return SW_ERR_INVALID_PARAMETER(err, "The value %.255s for parameter MetricDataQueries.member.%zu.Id is invalid: it must start with a lowercase letter and contain only letters, numbers and underscores.", id, i + 1);
+            all[i] = (sw_series_out){id, sw_v_get_str(q, "Label", id), NULL, NULL, 0};
+            nexpr++;
+            continue;
+        }
+        /* Ascending here: expressions align the series on one grid; the order asked for is applied at the end. */
+        if (sw_gmd_query(ctx, q, i + 1, s, e, 0, &all[i], err)) return -1;
     }
+    sw_series_out *so;
+    size_t n;
+    if (sw_gmd_math(ctx, queries, s, e, all, nexpr, &so, &n, err)) return -1;
+    if (descending)
+        for (size_t i = 0; i < n; i++)
+            for (size_t a = 0, b = so[i].n ? so[i].n - 1 : 0; a < b; a++, b--) {
+                double tt = so[i].t[a], vv = so[i].v[a];
+                so[i].t[a] = so[i].t[b], so[i].v[a] = so[i].v[b];
+                so[i].t[b] = tt, so[i].v[b] = vv;
+            }
     uint64_t emitted;
     int more;
     sw_value *results = sw_gmd_results(ctx->arena, so, n, skip, (uint64_t)max, &emitted, &more);

@@ -542,9 +542,13 @@ class BadInputTest(ServerTest):
 
     def test_get_metric_data_expression(self):
         cw = self.server.boto3()
-        self.assert_client_error(cw.get_metric_data, 400, "InvalidParameterValue", "Expression.*not supported",
+        self.assert_client_error(cw.get_metric_data, 400, "ValidationError", "Syntax error",
                                  StartTime=utcnow() - datetime.timedelta(hours=1), EndTime=utcnow(),
-                                 MetricDataQueries=[{"Id": "e1", "Expression": "SUM(METRICS())"}])
+                                 MetricDataQueries=[{"Id": "e1", "Expression": "SUM(METRICS()"}])
+        self.assert_client_error(cw.get_metric_data, 400, "InvalidParameterValue", "exactly one of Expression and MetricStat",
+                                 StartTime=utcnow() - datetime.timedelta(hours=1), EndTime=utcnow(),
+                                 MetricDataQueries=[{"Id": "e1", "Expression": "1", "MetricStat": {
+                                     "Metric": {"Namespace": MARKER_NS, "MetricName": "Marker"}, "Period": 60, "Stat": "Sum"}}])
 
     def test_bad_next_token(self):
         cw = self.server.boto3()
