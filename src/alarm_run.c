@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "json.h"
 #include "stats.h"
+#include "metric_math.h"
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -71,12 +72,87 @@ static double sw_low_sample_threshold(double pct) {
     return p >= 0.5 ? 10.0 / (1.0 - p) : 10.0 / p;
 }
 
+/* A metric math alarm's range: each MetricStat of its Metrics read on the alarm's periods, the expressions
+ * evaluated over them in dependency order, and the one that returns data taken as the datapoints. */
+static size_t sw_read_math(sw_alarms *a, const sw_alarm *al, int64_t end_s, sw_eval_point *points, size_t n) {
+    int64_t start = end_s - (int64_t)n * al->period;
+    json_t *list = json_loads(al->metrics, 0, NULL);
+    size_t nq = json_array_size(list), ret = nq;
+    double *grid = sw_malloc(n * sizeof *grid);
+    for (size_t k = 0; k < n; k++) grid[k] = (double)(start + (int64_t)k * al->period), points[k] = (sw_eval_point){.t = start + (int64_t)k * al->period};
+    sw_mm_value *vals = sw_calloc(nq + 1, sizeof *vals);
+    const sw_mm_value **vp = sw_calloc(nq + 1, sizeof *vp);
+    const char **ids = sw_calloc(nq + 1, sizeof *ids);
+    int *is_metric = sw_calloc(nq + 1, sizeof *is_metric);
+    sw_mm_expr **ex = sw_calloc(nq + 1, sizeof *ex);
+    char msg[512];
+    int left = 0;
+    for (size_t i = 0; i < nq; i++) {
+        json_t *q = json_array_get(list, i), *ms = json_object_get(q, "MetricStat");
+        ids[i] = json_string_value(json_object_get(q, "Id"));
+        if (!ids[i]) ids[i] = "";
+        json_t *rd = json_object_get(q, "ReturnData");
+        if (!rd || json_is_true(rd)) ret = i;
+        if (!ms) {
+            const char *text = json_string_value(json_object_get(q, "Expression"));
+            if (text && (ex[i] = sw_mm_parse(text, strlen(text), msg, sizeof msg))) left++;
+            continue;
+        }
+        json_t *m = json_object_get(ms, "Metric"), *jd = json_object_get(m, "Dimensions");
+        sw_dim dims[SW_ALARM_MAX_DIMS];
+        size_t nd = json_array_size(jd) < SW_ALARM_MAX_DIMS ? json_array_size(jd) : SW_ALARM_MAX_DIMS;
+        for (size_t k = 0; k < nd; k++) {
+            json_t *d = json_array_get(jd, k);
+            dims[k] = (sw_dim){json_string_value(json_object_get(d, "Name")), json_string_value(json_object_get(d, "Value"))};
+            if (!dims[k].name || !dims[k].value) dims[k] = (sw_dim){"", ""};
+        }
+        const char *ns = json_string_value(json_object_get(m, "Namespace")), *name = json_string_value(json_object_get(m, "MetricName"));
+        sw_metric_id id = {al->account, al->region, ns ? ns : "", name ? name : "", dims, nd};
+        sw_stat st;
+        const char *stat = json_string_value(json_object_get(ms, "Stat"));
+        if (!stat || sw_stat_parse(stat, &st)) st.kind = SW_STAT_AVERAGE;
+        sw_query_result r;
+        memset(&r, 0, sizeof r);
+        sw_metrics_query(a->metrics, &id, json_string_value(json_object_get(ms, "Unit")), start, end_s, al->period,
+                         sw_stat_is_extended(&st), &r);
+        sw_bucket *slots = sw_calloc(n, sizeof *slots);
+        sw_merge_units(&r, slots, start, al->period, n);
+        sw_query_result_free(&r);
+        double *v = sw_malloc(n * sizeof *v);
+        for (size_t k = 0; k < n; k++) {
+            double x;
+            v[k] = slots[k].count > 0 && sw_stat_compute(&st, &slots[k], &x) == 0 ? x : NAN;
+            sw_free(slots[k].values);
+            sw_free(slots[k].weights);
+        }
+        sw_free(slots);
+        vals[i] = (sw_mm_value){0, 0, 0, sw_malloc(sizeof(sw_mm_series)), 1};
+        vals[i].ser[0] = (sw_mm_series){sw_strdup(ids[i]), v};
+        vp[i] = &vals[i];
+        is_metric[i] = 1;
+    }
+    sw_mm_env env = {grid, n, al->period, nq, ids, vp, is_metric};
+    /* A failed expression has no value: the alarm's datapoints are then missing, as AWS treats it. */
+    if (left) sw_mm_eval_all(ex, &env, vp, vals, 0, msg, sizeof msg);
+    const sw_mm_value *res = ret < nq ? vp[ret] : NULL;
+    for (size_t k = 0; res && k < n; k++) {
+        double x = res->scalar ? res->s : res->nser == 1 ? res->ser[0].v[k] : NAN;
+        if (!isnan(x)) points[k].present = 1, points[k].value = x, points[k].sample_count = 1;
+    }
+    for (size_t i = 0; i < nq; i++) { sw_mm_value_free(&vals[i]); sw_mm_free(ex[i]); }
+    sw_free(vals), sw_free(vp), sw_free(ids), sw_free(is_metric), sw_free(ex), sw_free(grid);
+    json_decref(list);
+    return n;
+}
+
 /* Reads the range ending at end_s into points; returns the number of periods (N + 2). *low_samples is
  * set when the newest present datapoint of a percentile alarm has too few samples to be significant. */
 static size_t sw_read_range(sw_alarms *a, const sw_alarm *al, int64_t end_s, sw_eval_point *points, size_t cap,
                             int *low_samples) {
     size_t n = (size_t)al->eval_periods + 2;
     if (n > cap) n = cap;
+    *low_samples = 0;
+    if (al->metrics && !al->metric) return sw_read_math(a, al, end_s, points, n);
     int64_t start = end_s - (int64_t)n * al->period;
     sw_dim dims[SW_ALARM_MAX_DIMS];
     for (int i = 0; i < al->ndims; i++) dims[i] = (sw_dim){al->dims[i].key, al->dims[i].value};
@@ -175,8 +251,10 @@ static char *sw_reason_data(const sw_alarm *al, const sw_eval_point *pts, const 
         sw_json_put_string(&b, al->unit, strlen(al->unit));
     }
     const char *stat = al->extended ? al->extended : al->statistic;
-    sw_buf_printf(&b, ",\"%s\":", al->extended ? "extendedStatistic" : "statistic");
-    sw_json_put_string(&b, stat, strlen(stat));
+    if (stat) { /* a metric math alarm has none */
+        sw_buf_printf(&b, ",\"%s\":", al->extended ? "extendedStatistic" : "statistic");
+        sw_json_put_string(&b, stat, strlen(stat));
+    }
     sw_buf_printf(&b, ",\"period\":%d,\"recentDatapoints\":[", al->period);
     for (size_t i = r->nused; i-- > 0;) {
         if (i + 1 < r->nused) sw_buf_putc(&b, ',');

@@ -186,7 +186,13 @@ static int sw_kv_from(json_t *arr, sw_kv *kv, int max) {
  * could divide by a zero period or read a missing name. */
 static int sw_alarm_record_ok(const sw_alarm *al) {
     if (al->composite) return al->rule && al->compiled_rule;
-    if (!al->ns || !al->metric || !al->statistic == !al->extended) return 0;
+    int math = al->metrics && !al->metric; /* a metric math alarm: its metrics are in the Metrics JSON */
+    if (math) {
+        json_t *list = json_loads(al->metrics, 0, NULL);
+        int ok = json_is_array(list) && json_array_size(list) > 0;
+        json_decref(list);
+        if (!ok) return 0;
+    } else if (!al->ns || !al->metric || !al->statistic == !al->extended) return 0;
     if (!(al->period == 10 || al->period == 20 || al->period == 30 || (al->period > 0 && al->period % 60 == 0))) return 0;
     if (al->eval_periods < 1 || (int64_t)al->period * al->eval_periods > 604800) return 0;
     return al->datapoints >= 1 && al->datapoints <= al->eval_periods;

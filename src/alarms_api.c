@@ -5,6 +5,7 @@
 #include "alarms.h"
 #include "alloc.h"
 #include "stats.h"
+#include "metric_math.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,15 @@ static sw_value *sw_json_value(sw_arena *a, const json_t *j) {
     }
 }
 
+/* Stores the Metrics list as given, as JSON text. */
+static void sw_keep_metrics(sw_alarm *al, const sw_value *metrics) {
+    json_t *j = sw_value_json(metrics);
+    char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    json_decref(j);
+    al->metrics = sw_strdup(text);
+    free(text);
+}
+
 static int sw_alarm_id_ok(const char *s) {
     if (!(s[0] >= 'a' && s[0] <= 'z')) return 0;
     for (const char *p = s; *p; p++)
@@ -175,10 +185,45 @@ static int sw_math_alarm_fields(const sw_value *in, const sw_value *metrics, sw_
         if (dims && dims->u.list.n > SW_ALARM_MAX_DIMS) return SW_VALIDATION(err, "At most 30 dimensions are allowed.");
     }
     if (!ret) return SW_VALIDATION(err, "Exactly one element of the metrics list should return data.");
-    if (nstats > SW_ALARM_MAX_METRICS)
-        return SW_VALIDATION(err, "The metrics list can contain at most %d metrics.", SW_ALARM_MAX_METRICS);
-    if (sw_v_get(ret, "Expression"))
-        return SW_ERR_INVALID_PARAMETER(err, "Metrics: metric math expressions in alarms are not supported yet by skywatch; the element that returns data must be a MetricStat.");
+    if (nstats > SW_ALARM_MAX_METRICS || n - nstats > SW_ALARM_MAX_METRICS)
+        return SW_VALIDATION(err, "The metrics list can contain at most %d metrics and %d expressions.", SW_ALARM_MAX_METRICS, SW_ALARM_MAX_METRICS);
+    int64_t period = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sw_value *q = metrics->u.list.items[i];
+        const char *text = sw_v_get_str(q, "Expression", NULL);
+        if (!text) {
+            /* One period for the whole alarm: every metric is read on the same grid. */
+            int64_t p = sw_v_get_int(sw_v_get(q, "MetricStat"), "Period", 0);
+            if (period && p != period) return SW_VALIDATION(err, "All metrics in the metrics list must have the same Period.");
+            period = p;
+            continue;
+        }
+        char msg[512];
+        sw_mm_expr *e = sw_mm_parse(text, strlen(text), msg, sizeof msg);
+        if (!e) return SW_VALIDATION(err, "Error in expression %.255s: %s", sw_v_get_str(q, "Id", ""), msg);
+        const char *refs[32];
+        int every;
+        size_t nr = sw_mm_refs(e, refs, 32, &every);
+        for (size_t r = 0; r < nr; r++) {
+            size_t k = 0;
+            while (k < n && strcmp(refs[r], sw_v_get_str(metrics->u.list.items[k], "Id", ""))) k++;
+            if (k == n) {
+                SW_VALIDATION(err, "Error in expression %.255s: Unrecognized identifier %.255s.", sw_v_get_str(q, "Id", ""), refs[r]);
+                sw_mm_free(e); /* refs point into it */
+                return -1;
+            }
+        }
+        sw_mm_free(e);
+    }
+    if (sw_v_get(ret, "Expression")) {
+        /* A metric math alarm: the expression is evaluated over the metrics at each evaluation. */
+        if (!period) period = sw_v_get_int(ret, "Period", 0);
+        if (!(period == 10 || period == 20 || period == 30 || (period > 0 && period % 60 == 0)))
+            return SW_VALIDATION(err, "A metric math alarm needs a Period of 10, 20, 30 or a multiple of 60 on its metrics.");
+        al->period = (int)period;
+        sw_keep_metrics(al, metrics);
+        return 0;
+    }
     const sw_value *ms = sw_v_get(ret, "MetricStat"), *metric = sw_v_get(ms, "Metric"), *dims = sw_v_get(metric, "Dimensions");
     for (size_t i = 0; dims && i < dims->u.list.n; i++)
         al->dims[al->ndims++] = (sw_kv){sw_strdup(sw_v_get_str(dims->u.list.items[i], "Name", "")),
@@ -192,11 +237,7 @@ static int sw_math_alarm_fields(const sw_value *in, const sw_value *metrics, sw_
     else al->statistic = sw_strdup(stat);
     al->period = (int)sw_v_get_int(ms, "Period", 0);
     al->unit = sw_dup_opt(sw_v_get_str(ms, "Unit", NULL));
-    json_t *j = sw_value_json(metrics);
-    char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-    json_decref(j);
-    al->metrics = sw_strdup(text);
-    free(text);
+    sw_keep_metrics(al, metrics);
     return 0;
 }
 
@@ -212,7 +253,8 @@ static int sw_metric_alarm_fields(const sw_value *in, sw_alarm *al, sw_error *er
     if (metrics && sw_math_alarm_fields(in, metrics, al, err)) return -1;
     const char *stat = metrics ? al->statistic : sw_v_get_str(in, "Statistic", NULL);
     const char *ext = metrics ? al->extended : sw_v_get_str(in, "ExtendedStatistic", NULL);
-    if (!stat == !ext)
+    int expression = metrics && !al->metric; /* an expression returns the data: no statistic of its own */
+    if (!expression && !stat == !ext)
         return SW_ERR_INVALID_COMBINATION(err, "Exactly one of Statistic and ExtendedStatistic must be specified.");
     sw_stat st;
     if (ext && (sw_stat_parse(ext, &st) || !sw_stat_alarm_ok(&st)))

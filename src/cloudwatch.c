@@ -590,28 +590,8 @@ static int sw_gmd_math(sw_ctx *ctx, const sw_value *queries, double start, doubl
             rc = sw_error_set(err, 400, "ValidationError", "Error in expression %.255s: %s", all[i].id, msg);
     }
     sw_mm_env env = {grid, n, period, nq, ids, vp, is_metric};
-    /* Expressions may use each other: evaluate those whose inputs are ready until none is left. */
-    for (int left = nexpr, progress = 1; !rc && left > 0 && progress;) {
-        progress = 0;
-        for (size_t i = 0; i < nq && !rc; i++) {
-            if (!ex[i] || vp[i]) continue;
-            const char *refs[64];
-            int every = 0, ready = 1;
-            size_t nr = sw_mm_refs(ex[i], refs, 64, &every);
-            for (size_t r = 0; r < nr && ready; r++)
-                for (size_t k = 0; k < nq; k++)
-                    if (strcmp(ids[k], refs[r]) == 0 && !vp[k]) ready = 0;
-            if (!ready) continue;
-            if (sw_mm_eval(ex[i], &env, &vals[i], msg, sizeof msg)) {
-                rc = sw_error_set(err, 400, "ValidationError", "Error in expression %.255s: %s", ids[i], msg);
-                break;
-            }
-            vp[i] = &vals[i];
-            left--, progress = 1;
-        }
-        if (!rc && !progress && left > 0)
-            rc = sw_error_set(err, 400, "ValidationError", "Error in expressions: they refer to each other in a cycle.");
-    }
+    /* Expressions may use each other: evaluated in dependency order. */
+    if (!rc && sw_mm_eval_all(ex, &env, vp, vals, 1, msg, sizeof msg)) rc = sw_error_set(err, 400, "ValidationError", "%s", msg);
     for (size_t i = 0; i < nq && !rc; i++) {
         sw_value *rd = sw_v_get(queries->u.list.items[i], "ReturnData");
         if (rd && !rd->u.b) continue;

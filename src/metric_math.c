@@ -695,3 +695,37 @@ int sw_mm_eval(const sw_mm_expr *e, const sw_mm_env *env, sw_mm_value *out, char
     err[0] = '\0';
     return sw_mm_eval_node(&ev, e->root, out);
 }
+
+int sw_mm_eval_all(sw_mm_expr *const *ex, const sw_mm_env *env, const sw_mm_value **vp, sw_mm_value *vals,
+                   int stop_on_error, char *err, size_t errlen) {
+    size_t nq = env->nvars, left = 0;
+    char msg[512];
+    int *done = sw_calloc(nq + 1, sizeof *done);
+    for (size_t i = 0; i < nq; i++) left += ex[i] != NULL;
+    int rc = 0;
+    for (int progress = 1; left > 0 && progress && !rc;) {
+        progress = 0;
+        for (size_t i = 0; i < nq && !rc; i++) {
+            if (!ex[i] || done[i]) continue;
+            const char *refs[64];
+            int every, ready = 1;
+            size_t nr = sw_mm_refs(ex[i], refs, 64, &every);
+            for (size_t r = 0; r < nr && ready; r++)
+                for (size_t k = 0; k < nq; k++)
+                    if (strcmp(env->ids[k], refs[r]) == 0 && !vp[k] && ex[k] && !done[k]) ready = 0;
+            if (!ready) continue;
+            done[i] = 1, left--, progress = 1;
+            if (sw_mm_eval(ex[i], env, &vals[i], msg, sizeof msg) == 0) vp[i] = &vals[i];
+            else if (stop_on_error) {
+                snprintf(err, errlen, "Error in expression %.255s: %s", env->ids[i], msg);
+                rc = -1;
+            }
+        }
+    }
+    if (!rc && left > 0) {
+        snprintf(err, errlen, "Error in expressions: they refer to each other in a cycle.");
+        rc = -1;
+    }
+    sw_free(done);
+    return rc;
+}

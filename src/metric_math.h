@@ -39,5 +39,11 @@ size_t sw_mm_refs(const sw_mm_expr *e, const char **ids, size_t max, int *all);
 /* Evaluates into out (caller frees with sw_mm_value_free). Returns 0, or -1 with the reason in err. */
 int sw_mm_eval(const sw_mm_expr *e, const sw_mm_env *env, sw_mm_value *out, char *err, size_t errlen);
 void sw_mm_value_free(sw_mm_value *v);
+/* Evaluates the expressions ex[i] (NULL for the other queries) of a request or an alarm in dependency
+ * order: env->vals[i] must point at vals[i], set for the MetricStat queries; each evaluated expression's
+ * value goes to vals[i] and env->vals[i] is set. With stop_on_error, the first failure returns -1 with the
+ * reason (naming the Id) in err; without it a failed expression simply has no value. A cycle is an error. */
+int sw_mm_eval_all(sw_mm_expr *const *ex, const sw_mm_env *env, const sw_mm_value **vp, sw_mm_value *vals,
+                   int stop_on_error, char *err, size_t errlen);
 
 #endif

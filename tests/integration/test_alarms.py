@@ -171,8 +171,8 @@ class AlarmBadInputTest(ManualClockTest):
         del args["Statistic"], args["MetricName"], args["Namespace"], args["Period"]
         args["Metrics"] = [{"Id": "m1", "Expression": "SUM(METRICS())", "ReturnData": True}]
         code, msg = self.code(self.cw.put_metric_alarm, **args)
-        self.assertEqual(code, "InvalidParameterValue")
-        self.assertIn("metric math", msg)
+        self.assertEqual(code, "ValidationError")  # an expression over no metric has no period
+        self.assertIn("Period", msg)
         self.assertEqual(self.cw.describe_alarms(AlarmNames=["bad"])["MetricAlarms"], [])
 
     def test_set_alarm_state_errors(self):

@@ -86,6 +86,35 @@ class MetricsAlarmTest(ServerTest):
         a = describe(self.server.boto3(), "alb-5xx")
         self.assertEqual((a["Metrics"], a["StateValue"]), (METRICS, "ALARM"))
 
+    def test_metric_math_alarm_on_an_error_rate(self):
+        metrics = [{"Id": "rate", "Expression": "100 * errors / requests", "Label": "Error rate", "ReturnData": True},
+                   dict(METRICS[0], ReturnData=False), METRICS[1]]
+        self.cw.put_metric_alarm(AlarmName="alb-error-rate", Metrics=metrics, EvaluationPeriods=1, Threshold=5,
+                                 ComparisonOperator="GreaterThanThreshold", TreatMissingData="notBreaching")
+        self.assertEqual(describe(self.cw, "alb-error-rate")["Metrics"], metrics)
+        now = self.server.clock()
+        put(self.cw, "RequestCount", 200, now - 30_000, dims=DIMS, ns="Runbook/ALB")
+        put(self.cw, "HTTPCode_Target_5XX_Count", 4, now - 30_000, dims=DIMS, ns="Runbook/ALB")
+        self.server.clock(advance_ms=60_000)
+        self.assertEqual(describe(self.cw, "alb-error-rate")["StateValue"], "OK")  # 2 %
+        put(self.cw, "RequestCount", 100, self.server.clock() - 30_000, dims=DIMS, ns="Runbook/ALB")
+        put(self.cw, "HTTPCode_Target_5XX_Count", 12, self.server.clock() - 30_000, dims=DIMS, ns="Runbook/ALB")
+        self.server.clock(advance_ms=60_000)
+        a = describe(self.cw, "alb-error-rate")
+        self.assertEqual(a["StateValue"], "ALARM")  # 12 %
+        self.assertIn("[12.0 (", a["StateReason"])
+        data = json.loads(a["StateReasonData"])
+        self.assertNotIn("statistic", data)
+        self.assertEqual(data["recentDatapoints"], [12.0])
+        # The alarm and its state come back after kill -9.
+        resume = self.server.clock()
+        self.server.kill()
+        self.server.args = ["--manual-clock", str(resume)]
+        self.server.start()
+        self.cw = self.server.boto3()
+        a = describe(self.cw, "alb-error-rate")
+        self.assertEqual((a["Metrics"], a["StateValue"]), (metrics, "ALARM"))
+
     def test_the_list_is_checked_as_aws_checks_it(self):
         two = [dict(m, ReturnData=True) for m in METRICS]
         cases = [
@@ -95,8 +124,12 @@ class MetricsAlarmTest(ServerTest):
             (dict(Metrics=METRICS, Period=60), "InvalidParameterCombination", "Period"),
             (dict(Metrics=[dict(METRICS[0], Id="Errors")]), "ValidationError", "must start with a lowercase letter"),
             (dict(Metrics=[METRICS[0], dict(METRICS[1], Id="errors")]), "ValidationError", "used more than once"),
-            (dict(Metrics=[{"Id": "e1", "Expression": "errors/requests*100", "ReturnData": True},
-                           dict(METRICS[0], ReturnData=False), METRICS[1]]), "InvalidParameterValue", "metric math expressions"),
+            (dict(Metrics=[{"Id": "e1", "Expression": "errors/nothere*100", "ReturnData": True},
+                           dict(METRICS[0], ReturnData=False), METRICS[1]]), "ValidationError", "Unrecognized identifier nothere"),
+            (dict(Metrics=[{"Id": "e1", "Expression": "errors/(requests", "ReturnData": True},
+                           dict(METRICS[0], ReturnData=False), METRICS[1]]), "ValidationError", "Syntax error"),
+            (dict(Metrics=[{"Id": "e1", "Expression": "errors/requests", "ReturnData": True}, dict(METRICS[0], ReturnData=False),
+                           dict(METRICS[1], MetricStat=dict(METRICS[1]["MetricStat"], Period=300))]), "ValidationError", "same Period"),
             (dict(Metrics=[{"Id": "m1", "ReturnData": True}]), "ValidationError", "exactly one of MetricStat and Expression"),
             (dict(Metrics=[dict(METRICS[0], MetricStat=dict(METRICS[0]["MetricStat"], Period=45))]), "ValidationError", "Period"),
             (dict(Metrics=[dict(METRICS[0], MetricStat=dict(METRICS[0]["MetricStat"], Stat="Mean"))]), "ValidationError", "Stat"),
