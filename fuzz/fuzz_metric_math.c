@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *names[] = {"m1", "m2", "s"};
     const sw_mm_value *vals[] = {&va, &vb, &vc};
     int is_metric[] = {1, 1, 0};
-    sw_mm_env env = {t, 6, 60, 3, names, vals, is_metric};
+    sw_mm_env env = {t, 6, 60, 3, names, vals, is_metric, NULL, NULL};
     sw_mm_value out;
     if (sw_mm_eval(e, &env, &out, err, sizeof err) == 0) {
         if (out.scalar && out.nser) abort();

@@ -131,7 +131,7 @@ static size_t sw_read_math(sw_alarms *a, const sw_alarm *al, int64_t end_s, sw_e
         vp[i] = &vals[i];
         is_metric[i] = 1;
     }
-    sw_mm_env env = {grid, n, al->period, nq, ids, vp, is_metric};
+    sw_mm_env env = {grid, n, al->period, nq, ids, vp, is_metric, NULL, NULL};
     /* A failed expression has no value: the alarm's datapoints are then missing, as AWS treats it. */
     if (left) sw_mm_eval_all(ex, &env, vp, vals, 0, msg, sizeof msg);
     const sw_mm_value *res = ret < nq ? vp[ret] : NULL;

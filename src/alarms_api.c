@@ -201,6 +201,10 @@ static int sw_math_alarm_fields(const sw_value *in, const sw_value *metrics, sw_
         char msg[512];
         sw_mm_expr *e = sw_mm_parse(text, strlen(text), msg, sizeof msg);
         if (!e) return SW_VALIDATION(err, "Error in expression %.255s: %s", sw_v_get_str(q, "Id", ""), msg);
+        if (sw_mm_has_call(e, "SEARCH")) {
+            sw_mm_free(e);
+            return SW_VALIDATION(err, "Error in expression %.255s: SEARCH cannot be used in alarms.", sw_v_get_str(q, "Id", ""));
+        }
         const char *refs[32];
         int every;
         size_t nr = sw_mm_refs(e, refs, 32, &every);

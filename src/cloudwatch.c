@@ -22,6 +22,8 @@
 #define SW_MAX_GMD_POINTS 100800
 #define SW_TWO_WEEKS (14 * 86400)
 #define SW_TWO_HOURS (2 * 3600)
+#define SW_MAX_DIMS 30              /* dimensions of a metric, and of a SEARCH schema */
+#define SW_MAX_SEARCH_RESULTS 500   /* "A search expression can return up to 500 time series" */
 
 static const double sw_value_limit = 0x1p360; /* "Values must be in the range of -2^360 to 2^360" */
 
@@ -526,6 +528,167 @@ static int sw_math_results(sw_ctx *ctx, const sw_series_out *q, const sw_mm_valu
     return 0;
 }
 
+/* ---------- SEARCH ---------- */
+
+typedef struct sw_search_ctx { sw_ctx *ctx; double end; } sw_search_ctx;
+
+/* A parsed search string: "{Namespace,Dim,...} terms", terms being Key=value, Key="value", words, "phrases". */
+typedef struct sw_search {
+    char ns[256];
+    int schema, ndims;
+    char dims[SW_MAX_DIMS][256];
+    int nterms;
+    struct { char key[256], value[256]; } terms[16];
+} sw_search;
+
+/* Copies a possibly quoted token at *p up to a stop character into out; advances *p. */
+static int sw_search_token(const char **p, const char *stops, char *out, size_t cap) {
+    const char *s = *p;
+    size_t k = 0;
+    if (*s == '"') {
+        for (s++; *s && *s != '"'; s++) if (k + 1 < cap) out[k++] = *s;
+        if (*s != '"') return -1;
+        s++;
+    } else
+        for (; *s && !strchr(stops, *s); s++) if (k + 1 < cap) out[k++] = *s;
+    out[k] = '\0';
+    *p = s;
+    return 0;
+}
+
+static int sw_search_parse(const char *q, sw_search *sr, char *err, size_t errlen) {
+    memset(sr, 0, sizeof *sr);
+    const char *p = q;
+    while (*p == ' ') p++;
+    if (*p == '{') {
+        sr->schema = 1;
+        p++;
+        for (int field = 0;; field++) {
+            while (*p == ' ') p++;
+            char tok[256];
+            if (sw_search_token(&p, ",} ", tok, sizeof tok)) return snprintf(err, errlen, "Error in SEARCH: unterminated quote."), -1;
+            while (*p == ' ') p++;
+            if (field == 0) snprintf(sr->ns, sizeof sr->ns, "%s", tok);
+            else if (sr->ndims < SW_MAX_DIMS) snprintf(sr->dims[sr->ndims++], sizeof sr->dims[0], "%s", tok);
+            if (*p == '}') { p++; break; }
+            if (*p != ',') return snprintf(err, errlen, "Error in SEARCH: the schema must be {Namespace,DimensionName,...}."), -1;
+            p++;
+        }
+    }
+    for (;;) {
+        while (*p == ' ') p++;
+        if (!*p) return 0;
+        if (*p == '(' || *p == ')' || strncmp(p, "OR ", 3) == 0 || strncmp(p, "NOT ", 4) == 0)
+            return snprintf(err, errlen, "Error in SEARCH: OR, NOT and parentheses are not supported by skywatch."), -1;
+        if (strncmp(p, "AND ", 4) == 0) { p += 4; continue; }
+        if (sr->nterms == 16) return snprintf(err, errlen, "Error in SEARCH: too many terms."), -1;
+        char tok[256];
+        if (sw_search_token(&p, "= ", tok, sizeof tok)) return snprintf(err, errlen, "Error in SEARCH: unterminated quote."), -1;
+        if (*p == '=') {
+            p++;
+            snprintf(sr->terms[sr->nterms].key, sizeof sr->terms[0].key, "%s", tok);
+            if (sw_search_token(&p, " ", sr->terms[sr->nterms].value, sizeof sr->terms[0].value))
+                return snprintf(err, errlen, "Error in SEARCH: unterminated quote."), -1;
+        } else snprintf(sr->terms[sr->nterms].value, sizeof sr->terms[0].value, "%s", tok);
+        sr->nterms++;
+    }
+}
+
+static int sw_search_has(const char *hay, const char *needle) { return strcasestr(hay, needle) != NULL; }
+
+static int sw_search_matches(const sw_search *sr, const sw_metric_id *id) {
+    if (sr->schema) {
+        if (strcmp(id->ns, sr->ns) || (size_t)sr->ndims != id->ndims) return 0;
+        for (int i = 0; i < sr->ndims; i++) {
+            size_t k = 0;
+            while (k < id->ndims && strcmp(id->dims[k].name, sr->dims[i])) k++;
+            if (k == id->ndims) return 0;
+        }
+    }
+    for (int t = 0; t < sr->nterms; t++) {
+        const char *key = sr->terms[t].key, *v = sr->terms[t].value;
+        int ok = 0;
+        if (key[0]) {
+            if (strcmp(key, "MetricName") == 0) ok = strcmp(id->name, v) == 0;
+            else if (strcmp(key, "Namespace") == 0) ok = strcmp(id->ns, v) == 0;
+            else for (size_t k = 0; k < id->ndims && !ok; k++) ok = strcmp(id->dims[k].name, key) == 0 && strcmp(id->dims[k].value, v) == 0;
+        } else {
+            /* A bare term matches part of the namespace, the metric name, or a dimension name or value. */
+            ok = sw_search_has(id->ns, v) || sw_search_has(id->name, v);
+            for (size_t k = 0; k < id->ndims && !ok; k++) ok = sw_search_has(id->dims[k].name, v) || sw_search_has(id->dims[k].value, v);
+        }
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
+typedef struct { sw_arena *a; const sw_search *sr; sw_metric_id *found; size_t n, cap; int failed; } sw_search_found;
+
+static void sw_search_one(const sw_metric_id *id, void *arg) {
+    sw_search_found *f = arg;
+    if (f->failed || f->n == f->cap || !sw_search_matches(f->sr, id)) return;
+    /* Copies: the engine's strings are read under its lock only. */
+    sw_metric_id *c = &f->found[f->n];
+    sw_dim *d = sw_arena_alloc(f->a, (id->ndims + 1) * sizeof *d);
+    sw_value *ns = sw_v_cstr(f->a, id->ns), *name = sw_v_cstr(f->a, id->name);
+    if (!d || !ns || !name) { f->failed = 1; return; }
+    for (size_t k = 0; k < id->ndims; k++) {
+        sw_value *dn = sw_v_cstr(f->a, id->dims[k].name), *dv = sw_v_cstr(f->a, id->dims[k].value);
+        if (!dn || !dv) { f->failed = 1; return; }
+        d[k] = (sw_dim){dn->u.str.s, dv->u.str.s};
+    }
+    *c = (sw_metric_id){NULL, NULL, ns->u.str.s, name->u.str.s, d, id->ndims};
+    f->n++;
+}
+
+/* SEARCH over the metrics ListMetrics would list (data in the last two weeks), at most 500 of them, each
+ * read with the statistic on the grid. Labels are the metric name and the dimension values. */
+static int sw_gmd_search(void *arg, const sw_mm_env *env, const char *query, const char *stat, int64_t period,
+                         sw_mm_value *out, char *err, size_t errlen) {
+    sw_search_ctx *sc = arg;
+    sw_ctx *ctx = sc->ctx;
+    sw_search sr;
+    if (sw_search_parse(query, &sr, err, errlen)) return -1;
+    sw_stat st;
+    if (sw_stat_parse(stat, &st)) return snprintf(err, errlen, "Error in SEARCH: the statistic %.64s is not supported.", stat), -1;
+    if (!sw_period_ok(period)) return snprintf(err, errlen, "Error in SEARCH: the period must be 1, 5, 10, 20, 30, 60, or a multiple of 60."), -1;
+    sw_list_filter f = {.account = ctx->account, .region = ctx->region, .ns = sr.schema ? sr.ns : NULL,
+                        .active_since = ctx->now_ms / 1000 - SW_TWO_WEEKS};
+    sw_search_found found = {ctx->arena, &sr, sw_arena_alloc(ctx->arena, SW_MAX_SEARCH_RESULTS * sizeof(sw_metric_id)), 0,
+                             SW_MAX_SEARCH_RESULTS, 0};
+    uint64_t next;
+    if (!found.found) return snprintf(err, errlen, "Request too large."), -1;
+    sw_metrics_list(ctx->metrics, &f, 0, SIZE_MAX, sw_search_one, &found, &next);
+    if (found.failed) return snprintf(err, errlen, "Request too large."), -1;
+    int64_t start = env->n ? (int64_t)env->t[0] : 0;
+    for (size_t m = 0; m < found.n; m++) {
+        sw_metric_id id = found.found[m];
+        id.account = ctx->account, id.region = ctx->region;
+        sw_query_result r;
+        sw_metrics_query(ctx->metrics, &id, NULL, start, (int64_t)ceil(sc->end), (int)period, sw_stat_is_extended(&st), &r);
+        sw_bucket *b;
+        size_t nb;
+        sw_merge_units(&r, &b, &nb);
+        sw_query_result_free(&r);
+        qsort(b, nb, sizeof *b, sw_bucket_cmp);
+        double *v = sw_malloc((env->n ? env->n : 1) * sizeof *v);
+        for (size_t i = 0, k = 0; i < env->n; i++) {
+            while (k < nb && (double)b[k].start < env->t[i]) k++;
+            double x;
+            v[i] = k < nb && (double)b[k].start == env->t[i] && sw_stat_compute(&st, &b[k], &x) == 0 ? x : NAN;
+        }
+        for (size_t k = 0; k < nb; k++) sw_free(b[k].values), sw_free(b[k].weights);
+        sw_free(b);
+        char label[1024];
+        size_t len = (size_t)snprintf(label, sizeof label, "%s", id.name);
+        for (size_t k = 0; k < id.ndims && len < sizeof label; k++)
+            len += (size_t)snprintf(label + len, sizeof label - len, " %s", id.dims[k].value);
+        out->ser = sw_realloc(out->ser, (out->nser + 1) * sizeof *out->ser);
+        out->ser[out->nser++] = (sw_mm_series){sw_strdup(label), v};
+    }
+    return 0;
+}
+
 /* Evaluates the Expression queries over the MetricStat results in all[] and picks the results to return
  * (ReturnData), in request order. The grid is every timestamp any MetricStat returned. */
 static int sw_gmd_math(sw_ctx *ctx, const sw_value *queries, double start, double end, sw_series_out *all, int nexpr,
@@ -541,36 +704,6 @@ static int sw_gmd_math(sw_ctx *ctx, const sw_value *queries, double start, doubl
         }
         return 0;
     }
-    /* The grid, and the period: the smallest of the MetricStat periods, else an expression's Period, else 60. */
-    size_t total = 0;
-    int64_t period = 0;
-    for (size_t i = 0; i < nq; i++) {
-        const sw_value *q = queries->u.list.items[i];
-        if (sw_v_get(q, "Expression")) continue;
-        total += all[i].n;
-        int64_t p = sw_v_get_int(sw_v_get(q, "MetricStat"), "Period", 0);
-        if (p > 0 && (period == 0 || p < period)) period = p;
-    }
-    for (size_t i = 0; i < nq && period == 0; i++) period = sw_v_get_int(queries->u.list.items[i], "Period", 0);
-    if (period <= 0) period = 60;
-    double *grid = sw_malloc((total + 1) * sizeof *grid);
-    size_t n = 0;
-    for (size_t i = 0; i < nq; i++)
-        if (!sw_v_get(queries->u.list.items[i], "Expression"))
-            for (size_t k = 0; k < all[i].n; k++) grid[n++] = all[i].t[k];
-    if (n == 0) {
-        /* No metric data: expressions such as TIME_SERIES(1) still have the request's periods. */
-        size_t steps = (size_t)((end - start) / (double)period);
-        if (steps > SW_MAX_GMD_POINTS) steps = SW_MAX_GMD_POINTS;
-        grid = sw_realloc(grid, (steps + 1) * sizeof *grid);
-        int64_t t0 = sw_round_start((int64_t)floor(start), ctx->now_ms / 1000, period);
-        for (size_t k = 0; k < steps; k++) grid[n++] = (double)(t0 + (int64_t)k * period);
-    }
-    qsort(grid, n, sizeof *grid, sw_double_cmp);
-    size_t u = 0;
-    for (size_t i = 0; i < n; i++) if (u == 0 || grid[i] != grid[u - 1]) grid[u++] = grid[i];
-    n = u;
-
     sw_mm_value *vals = sw_calloc(nq, sizeof *vals);
     const sw_mm_value **vp = sw_calloc(nq, sizeof *vp);
     const char **ids = sw_calloc(nq, sizeof *ids);
@@ -578,18 +711,56 @@ static int sw_gmd_math(sw_ctx *ctx, const sw_value *queries, double start, doubl
     sw_mm_expr **ex = sw_calloc(nq, sizeof *ex);
     int rc = 0;
     char msg[600];
+    int64_t search_period = 0;
     for (size_t i = 0; i < nq && !rc; i++) {
-        const sw_value *q = queries->u.list.items[i];
+        const char *text = sw_v_get_str(queries->u.list.items[i], "Expression", NULL);
         ids[i] = all[i].id;
-        const char *text = sw_v_get_str(q, "Expression", NULL);
-        if (!text) {
+        if (!text) continue;
+        if (!(ex[i] = sw_mm_parse(text, strlen(text), msg, sizeof msg)))
+            rc = sw_error_set(err, 400, "ValidationError", "Error in expression %.255s: %s", all[i].id, msg);
+        else {
+            int64_t sp = sw_mm_search_period(ex[i]);
+            if (sp && (!search_period || sp < search_period)) search_period = sp;
+        }
+    }
+    /* The grid: every timestamp a MetricStat returned, and the periods of the range when a SEARCH needs
+     * them or there is no metric at all (TIME_SERIES(1)). The period: the smallest MetricStat period, else
+     * a SEARCH's, else an expression's Period, else 60. */
+    size_t total = 0;
+    int64_t period = 0;
+    for (size_t i = 0; i < nq; i++) {
+        const sw_value *q = queries->u.list.items[i];
+        if (ex[i] || sw_v_get(q, "Expression")) continue;
+        total += all[i].n;
+        int64_t p = sw_v_get_int(sw_v_get(q, "MetricStat"), "Period", 0);
+        if (p > 0 && (period == 0 || p < period)) period = p;
+    }
+    if (period == 0) period = search_period;
+    for (size_t i = 0; i < nq && period == 0; i++) period = sw_v_get_int(queries->u.list.items[i], "Period", 0);
+    if (period <= 0) period = 60;
+    int64_t step = search_period ? search_period : period;
+    size_t steps = total == 0 || search_period ? (size_t)((end - start) / (double)step) + 1 : 0;
+    if (steps > SW_MAX_GMD_POINTS) steps = SW_MAX_GMD_POINTS;
+    double *grid = sw_malloc((total + steps + 1) * sizeof *grid);
+    size_t n = 0;
+    for (size_t i = 0; i < nq; i++)
+        if (!sw_v_get(queries->u.list.items[i], "Expression"))
+            for (size_t k = 0; k < all[i].n; k++) grid[n++] = all[i].t[k];
+    int64_t t0 = sw_round_start((int64_t)floor(start), ctx->now_ms / 1000, step);
+    for (size_t k = 0; k < steps; k++)
+        if ((double)(t0 + (int64_t)k * step) < end) grid[n++] = (double)(t0 + (int64_t)k * step);
+    qsort(grid, n, sizeof *grid, sw_double_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) if (u == 0 || grid[i] != grid[u - 1]) grid[u++] = grid[i];
+    n = u;
+    for (size_t i = 0; i < nq; i++)
+        if (!sw_v_get(queries->u.list.items[i], "Expression")) {
             is_metric[i] = 1;
             sw_align(&all[i], grid, n, &vals[i]);
             vp[i] = &vals[i];
-        } else if (!(ex[i] = sw_mm_parse(text, strlen(text), msg, sizeof msg)))
-            rc = sw_error_set(err, 400, "ValidationError", "Error in expression %.255s: %s", all[i].id, msg);
-    }
-    sw_mm_env env = {grid, n, period, nq, ids, vp, is_metric};
+        }
+    sw_search_ctx sc = {ctx, end};
+    sw_mm_env env = {grid, n, period, nq, ids, vp, is_metric, sw_gmd_search, &sc};
     /* Expressions may use each other: evaluated in dependency order. */
     if (!rc && sw_mm_eval_all(ex, &env, vp, vals, 1, msg, sizeof msg)) rc = sw_error_set(err, 400, "ValidationError", "%s", msg);
     for (size_t i = 0; i < nq && !rc; i++) {

@@ -77,8 +77,8 @@ static sw_mm_node *sw_mm_expr_or(sw_mm_parser *ps);
 static const char *const sw_mm_functions[] = {
     "ABS", "AVG", "CEIL", "DATAPOINT_COUNT", "DATE", "DAY", "DIFF", "DIFF_TIME", "EPOCH", "FILL", "FIRST", "FLOOR",
     "HOUR", "IF", "LAST", "LOG", "LOG10", "MAX", "METRICS", "METRIC_COUNT", "MIN", "MINUTE", "MONTH", "PERIOD",
-    "RATE", "REMOVE_EMPTY", "RUNNING_SUM", "SLICE", "SORT", "STDDEV", "SUM", "TIME_SERIES", "YEAR", NULL};
-static const char *const sw_mm_unsupported[] = {"SEARCH", "ANOMALY_DETECTION_BAND", "INSIGHT_RULE_METRIC", "SERVICE_QUOTA",
+    "RATE", "REMOVE_EMPTY", "RUNNING_SUM", "SEARCH", "SLICE", "SORT", "STDDEV", "SUM", "TIME_SERIES", "YEAR", NULL};
+static const char *const sw_mm_unsupported[] = {"ANOMALY_DETECTION_BAND", "INSIGHT_RULE_METRIC", "SERVICE_QUOTA",
                                                "LAMBDA", NULL};
 
 static int sw_mm_in(const char *const *list, const char *s) {
@@ -274,6 +274,27 @@ size_t sw_mm_refs(const sw_mm_expr *e, const char **ids, size_t max, int *all) {
     sw_mm_collect(e->root, ids, max, &k, all);
     return k;
 }
+
+static int64_t sw_mm_search_min(const sw_mm_node *n) {
+    int64_t best = 0;
+    if (n->op == N_CALL && strcmp(n->name, "SEARCH") == 0 && n->nargs == 3 && n->args[2]->op == N_NUM && n->args[2]->num >= 1)
+        best = (int64_t)n->args[2]->num;
+    for (int i = 0; i < n->nargs; i++) {
+        int64_t p = sw_mm_search_min(n->args[i]);
+        if (p && (!best || p < best)) best = p;
+    }
+    return best;
+}
+
+int64_t sw_mm_search_period(const sw_mm_expr *e) { return sw_mm_search_min(e->root); }
+
+static int sw_mm_has(const sw_mm_node *n, const char *name) {
+    if (n->op == N_CALL && strcmp(n->name, name) == 0) return 1;
+    for (int i = 0; i < n->nargs; i++) if (sw_mm_has(n->args[i], name)) return 1;
+    return 0;
+}
+
+int sw_mm_has_call(const sw_mm_expr *e, const char *name) { return sw_mm_has(e->root, name); }
 
 /* ---------- values ---------- */
 
@@ -486,6 +507,20 @@ static int sw_mm_call(sw_mm_ev *ev, const sw_mm_node *n, sw_mm_value *out) {
         }
         return 0;
     }
+    if (strcmp(f, "SEARCH") == 0) {
+        if (sw_mm_argc(ev, n, 3, 3)) return -1;
+        if (!ev->env->search) return sw_mm_err(ev, "Error in expression: SEARCH cannot be used here (alarms cannot use SEARCH).");
+        if (n->args[0]->op != N_STR || n->args[1]->op != N_STR)
+            return sw_mm_err(ev, "Error in expression: SEARCH takes a search string, a statistic in quotes and a period.");
+        sw_mm_value p;
+        if (sw_mm_eval_node(ev, n->args[2], &p)) return -1;
+        int ok = p.scalar && p.s >= 1 && p.s == floor(p.s);
+        int64_t period = ok ? (int64_t)p.s : 0;
+        sw_mm_value_free(&p);
+        if (!ok) return sw_mm_err(ev, "Error in expression: SEARCH's period must be a whole number of seconds.");
+        out->array = 1;
+        return ev->env->search(ev->env->search_arg, ev->env, n->args[0]->name, n->args[1]->name, period, out, ev->err, ev->errlen);
+    }
     if (strcmp(f, "SORT") == 0) {
         static const char *const funcs[] = {"AVG", "MIN", "MAX", "SUM", NULL}, *const orders[] = {"ASC", "DESC", NULL};
         if (sw_mm_argc(ev, n, 3, 4)) return -1;
@@ -663,7 +698,7 @@ static int sw_mm_eval_node(sw_mm_ev *ev, const sw_mm_node *n, sw_mm_value *out) 
     *out = (sw_mm_value){0};
     switch (n->op) {
     case N_NUM: *out = sw_mm_scalar(n->num); return 0;
-    case N_STR: return sw_mm_err(ev, "Error in expression: a string is allowed only as the argument of METRICS.");
+    case N_STR: return sw_mm_err(ev, "Error in expression: a string is allowed only as an argument of METRICS or SEARCH.");
     case N_ID:
         for (size_t i = 0; i < ev->env->nvars; i++)
             if (strcmp(ev->env->ids[i], n->name) == 0) {

@@ -18,6 +18,11 @@ typedef struct sw_mm_value {
     size_t nser;
 } sw_mm_value;
 
+struct sw_mm_env;
+/* SEARCH(query, stat, period): fills out with an array of series on env's grid, or returns -1 with err. */
+typedef int (*sw_mm_search_fn)(void *arg, const struct sw_mm_env *env, const char *query, const char *stat, int64_t period,
+                               struct sw_mm_value *out, char *err, size_t errlen);
+
 /* What an expression can see: the grid and the results of the request's other queries by Id. */
 typedef struct sw_mm_env {
     const double *t;          /* grid timestamps, ascending, epoch seconds */
@@ -27,6 +32,8 @@ typedef struct sw_mm_env {
     const char *const *ids;
     const sw_mm_value *const *vals;  /* NULL for a query not evaluated yet */
     const int *is_metric;     /* 1 for MetricStat queries: what METRICS() returns */
+    sw_mm_search_fn search;   /* NULL where SEARCH is not allowed (alarms) */
+    void *search_arg;
 } sw_mm_env;
 
 typedef struct sw_mm_expr sw_mm_expr;
@@ -36,6 +43,10 @@ sw_mm_expr *sw_mm_parse(const char *text, size_t len, char *err, size_t errlen);
 void sw_mm_free(sw_mm_expr *e);
 /* The query Ids the expression names; *all set when it calls METRICS() (it then needs every MetricStat). */
 size_t sw_mm_refs(const sw_mm_expr *e, const char **ids, size_t max, int *all);
+/* 1 when the expression calls the function name. */
+int sw_mm_has_call(const sw_mm_expr *e, const char *name);
+/* The smallest Period literal of the expression's SEARCH calls, 0 when it has none. */
+int64_t sw_mm_search_period(const sw_mm_expr *e);
 /* Evaluates into out (caller frees with sw_mm_value_free). Returns 0, or -1 with the reason in err. */
 int sw_mm_eval(const sw_mm_expr *e, const sw_mm_env *env, sw_mm_value *out, char *err, size_t errlen);
 void sw_mm_value_free(sw_mm_value *v);

@@ -83,6 +83,35 @@ class MetricMathTest(ServerTest):
             os.unlink(f.name)
         self.check(out["MetricDataResults"], True)
 
+    def test_search(self):
+        cw = self.server.boto3()
+        for host in ("web-1", "web-2", "db-1"):
+            cw.put_metric_data(Namespace="Fleet", MetricData=[
+                {"MetricName": "CPU", "Dimensions": [{"Name": "Host", "Value": host}], "Timestamp": t, "Value": 10.0 * (k + 1)}
+                for k, t in enumerate(MINUTES)])
+        cw.put_metric_data(Namespace="Fleet", MetricData=[  # another dimension set: outside the {Fleet,Host} schema
+            {"MetricName": "CPU", "Dimensions": [{"Name": "Host", "Value": "web-1"}, {"Name": "Core", "Value": "0"}],
+             "Timestamp": MINUTES[0], "Value": 99.0}])
+        w = dict(self.window(), ScanBy="TimestampAscending")
+
+        def run(expr):
+            r = cw.get_metric_data(MetricDataQueries=[{"Id": "s", "Expression": expr}], **w)["MetricDataResults"]
+            return sorted((x["Label"], x["Values"]) for x in r)
+
+        self.assertEqual(run("SEARCH('{Fleet,Host} MetricName=\"CPU\"', 'Average', 60)"),
+                         [("CPU db-1", [10.0, 20.0, 30.0, 40.0, 50.0]), ("CPU web-1", [10.0, 20.0, 30.0, 40.0, 50.0]),
+                          ("CPU web-2", [10.0, 20.0, 30.0, 40.0, 50.0])])
+        self.assertEqual([label for label, _ in run("SEARCH('{Fleet,Host} web', 'Maximum', 60)")], ["CPU web-1", "CPU web-2"])
+        self.assertEqual(run("SUM(SEARCH('{Fleet,Host} CPU', 'Sum', 60))"), [("s", [30.0, 60.0, 90.0, 120.0, 150.0])])
+        self.assertEqual([label for label, _ in run("SEARCH('Host=web-1', 'Average', 60)")], ["CPU 0 web-1", "CPU web-1"])
+        self.assertEqual(run("SEARCH('{Fleet,Host} nothing-matches', 'Average', 60)"), [])
+        for bad, text in (("SEARCH('{Fleet,Host} web OR db', 'Average', 60)", "OR, NOT and parentheses"),
+                          ("SEARCH('{Fleet,Host}', 'Mean', 60)", "statistic Mean"),
+                          ("SEARCH('{Fleet,Host}', 'Average', 45)", "period")):
+            with self.assertRaises(botocore.exceptions.ClientError) as cm:
+                run(bad)
+            self.assertIn(text, cm.exception.response["Error"]["Message"])
+
     def test_errors(self):
         cw = self.server.boto3()
         cases = [
@@ -90,7 +119,7 @@ class MetricMathTest(ServerTest):
             ([{"Id": "x", "Expression": "nothere * 2"}], "Unrecognized identifier nothere"),
             ([{"Id": "x", "Expression": "errors +"}], "Syntax error"),
             ([{"Id": "a", "Expression": "b + 1"}, {"Id": "b", "Expression": "a + 1"}], "cycle"),
-            ([{"Id": "x", "Expression": "SEARCH('{Math,Service} Errors', 'Sum', 60)"}], "SEARCH is not supported"),
+            ([{"Id": "x", "Expression": "ANOMALY_DETECTION_BAND(errors, 2)"}], "ANOMALY_DETECTION_BAND is not supported"),
             ([{"Id": "x", "Expression": "SELECT SUM(Errors) FROM Math"}], "Metrics Insights"),
             ([{"Id": "X", "Expression": "1"}], "must start with a lowercase letter"),
         ]

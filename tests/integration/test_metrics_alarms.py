@@ -126,6 +126,8 @@ class MetricsAlarmTest(ServerTest):
             (dict(Metrics=[METRICS[0], dict(METRICS[1], Id="errors")]), "ValidationError", "used more than once"),
             (dict(Metrics=[{"Id": "e1", "Expression": "errors/nothere*100", "ReturnData": True},
                            dict(METRICS[0], ReturnData=False), METRICS[1]]), "ValidationError", "Unrecognized identifier nothere"),
+            (dict(Metrics=[{"Id": "e1", "Expression": "MAX(SEARCH('{Runbook/ALB} Count', 'Sum', 60))", "ReturnData": True}]),
+             "ValidationError", "SEARCH cannot be used in alarms"),
             (dict(Metrics=[{"Id": "e1", "Expression": "errors/(requests", "ReturnData": True},
                            dict(METRICS[0], ReturnData=False), METRICS[1]]), "ValidationError", "Syntax error"),
             (dict(Metrics=[{"Id": "e1", "Expression": "errors/requests", "ReturnData": True}, dict(METRICS[0], ReturnData=False),

@@ -25,7 +25,7 @@ static const char *eval(const char *expr) {
     const char *ids[] = {"m1", "m2", "n3"};
     const sw_mm_value *vals[] = {&m1, &m2, &n3};
     int is_metric[] = {1, 1, 0};
-    sw_mm_env env = {T, 5, 60, 3, ids, vals, is_metric};
+    sw_mm_env env = {T, 5, 60, 3, ids, vals, is_metric, NULL, NULL};
     char err[512];
     sw_mm_expr *e = sw_mm_parse(expr, strlen(expr), err, sizeof err);
     sw_mm_value v = {0};
@@ -120,14 +120,14 @@ static void test_errors(void) {
     T_EQ_STR(eval("m1 +"), "error: Syntax error: the expression ends too early.");
     T_EQ_STR(eval("(m1"), "error: Syntax error: missing ')'.");
     T_EQ_STR(eval("m1 m2"), "error: Syntax error: unexpected 'm' at position 4.");
-    T_EQ_STR(eval("SEARCH('{AWS/EC2} CPUUtilization', 'Average', 300)"), "error: The function SEARCH is not supported by skywatch.");
+    T_EQ_STR(eval("SEARCH('{AWS/EC2} CPUUtilization', 'Average', 300)"), "error: Error in expression: SEARCH cannot be used here (alarms cannot use SEARCH).");
     T_EQ_STR(eval("ANOMALY_DETECTION_BAND(m1)"), "error: The function ANOMALY_DETECTION_BAND is not supported by skywatch.");
     T_EQ_STR(eval("SELECT AVG(CPUUtilization) FROM SCHEMA(\"AWS/EC2\")"), "error: Metrics Insights queries (SELECT ...) are not supported by skywatch.");
     T_EQ_STR(eval("METRICS() + METRICS()"), "error: Error in expression: an operator cannot combine two arrays of time series.");
     T_EQ_STR(eval("SUM(m1, m2)"), "error: Error in expression: SUM takes 1 argument.");
     T_EQ_STR(eval("RATE(5)"), "error: Error in expression: RATE takes an array of time series.");
     T_EQ_STR(eval(""), "error: The expression is empty.");
-    T_EQ_STR(eval("'abc'"), "error: Error in expression: a string is allowed only as the argument of METRICS.");
+    T_EQ_STR(eval("'abc'"), "error: Error in expression: a string is allowed only as an argument of METRICS or SEARCH.");
     char deep[700];
     memset(deep, '(', 300);
     strcpy(deep + 300, "1");
