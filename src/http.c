@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -113,7 +114,13 @@ static enum MHD_Result sw_on_request(void *cls, struct MHD_Connection *conn, con
         *state = cr;
         int lengths = 0;
         MHD_get_connection_values(conn, MHD_HEADER_KIND, sw_count_content_length, &lengths);
-        return lengths > 1 ? sw_refuse_framing(conn) : MHD_YES;
+        if (lengths > 1) return sw_refuse_framing(conn);
+        /* room for the whole body at once: growing by doubling would copy a 1 MB body twice over */
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        char *end;
+        unsigned long long want = cl ? strtoull(cl, &end, 10) : 0;
+        if (cl && *end == '\0' && want > 0 && want <= h->srv->max_request_bytes) sw_buf_reserve(&cr->body, (size_t)want);
+        return MHD_YES;
     }
     if (*upload_size) {
         if (cr->body.len + *upload_size > h->srv->max_request_bytes) cr->too_large = 1;  /* keep reading, drop bytes */

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "logs_metrics.h"
 #include "logstore.h"
+#include "ple.h"
 #include "service.h"
 #include <errno.h>
 #include <inttypes.h>
@@ -249,14 +250,13 @@ static int sw_describe_log_streams(sw_ctx *ctx, const sw_value *in, sw_value **o
  * in rejectedLogEventsInfo (too new, too old, older than the group's retention). */
 typedef struct sw_batch { size_t first, end; int64_t too_new_start, too_old_end, expired_end; } sw_batch;
 
-static int sw_check_batch(sw_ctx *ctx, const sw_value *events, int retention_days, sw_batch *b, sw_error *err) {
-    size_t n = events->u.list.n, bytes = 0;
+static int sw_check_batch(sw_ctx *ctx, const sw_log_event *ev, size_t n, int retention_days, sw_batch *b, sw_error *err) {
+    size_t bytes = 0;
     int64_t now = ctx->now_ms, first_ts = 0, prev = INT64_MIN;
     b->first = 0, b->end = n, b->too_new_start = -1, b->too_old_end = -1, b->expired_end = -1;
     for (size_t i = 0; i < n; i++) {
-        const sw_value *ev = events->u.list.items[i];
-        int64_t ts = sw_v_get_int(ev, "timestamp", 0);
-        bytes += sw_v_get(ev, "message")->u.str.len + SW_LOGS_EVENT_OVERHEAD;
+        int64_t ts = ev[i].timestamp_ms;
+        bytes += ev[i].len + SW_LOGS_EVENT_OVERHEAD;
         if (ts < prev) return sw_invalid(err, "Log events in a single PutLogEvents request must be in chronological order.");
         if (i == 0) first_ts = ts;
         if (ts - first_ts > SW_LOGS_MAX_SPAN_MS)
@@ -284,22 +284,17 @@ static sw_value *sw_rejected_info(sw_ctx *ctx, const sw_batch *b) {
     return m;
 }
 
-static int sw_put_log_events(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
-    const char *group = sw_group_name(ctx, in, err), *stream = sw_v_get_str(in, "logStreamName", "");
-    if (!group) return -1;
+/* The put itself, from typed events (either decoder): batch rules, the store, metric filters, the answer. */
+static int sw_put_events(sw_ctx *ctx, const char *group, const char *stream, sw_log_event *all, size_t count,
+                         sw_value **out, sw_error *err) {
     sw_log_scope sc = sw_scope(ctx);
     sw_log_group_info gi;
     if (sw_logstore_group_info(ctx->logs, &sc, group, &gi)) return sw_not_found(err, "log group");
-    const sw_value *events = sw_v_get(in, "logEvents");
     sw_batch b;
-    if (sw_check_batch(ctx, events, gi.retention_days, &b, err)) return -1;
+    if (sw_check_batch(ctx, all, count, gi.retention_days, &b, err)) return -1;
     size_t n = b.end > b.first ? b.end - b.first : 0;
-    sw_log_event *ev = sw_arena_alloc(ctx->arena, (n + 1) * sizeof *ev);
-    if (!ev) return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
-    for (size_t i = 0; i < n; i++) {
-        const sw_value *e = events->u.list.items[b.first + i], *msg = sw_v_get(e, "message");
-        ev[i] = (sw_log_event){sw_v_get_int(e, "timestamp", 0), ctx->now_ms, msg->u.str.s, msg->u.str.len};
-    }
+    sw_log_event *ev = all + b.first;
+    for (size_t i = 0; i < n; i++) ev[i].ingestion_ms = ctx->now_ms;
     int rc = sw_logstore_put(ctx->logs, &sc, group, stream, ev, n, ctx->now_ms);
     if (rc == -ENOENT) return sw_not_found(err, "log stream");
     if (rc) return sw_store_error(err, rc, "log stream");
@@ -310,6 +305,28 @@ static int sw_put_log_events(sw_ctx *ctx, const sw_value *in, sw_value **out, sw
     sw_value *rej = sw_rejected_info(ctx, &b);
     if (sw_put(ctx, *out, "nextSequenceToken", sw_str(ctx, token), err)) return -1;
     return rej ? sw_put(ctx, *out, "rejectedLogEventsInfo", rej, err) : 0;
+}
+
+static int sw_put_log_events(sw_ctx *ctx, const sw_value *in, sw_value **out, sw_error *err) {
+    const char *group = sw_group_name(ctx, in, err), *stream = sw_v_get_str(in, "logStreamName", "");
+    if (!group) return -1;
+    const sw_value *events = sw_v_get(in, "logEvents");
+    size_t n = events->u.list.n;
+    sw_log_event *ev = sw_arena_alloc(ctx->arena, (n + 1) * sizeof *ev);
+    if (!ev) return sw_error_set(err, 413, "RequestEntityTooLarge", "Request too large.");
+    for (size_t i = 0; i < n; i++) {
+        const sw_value *e = events->u.list.items[i], *msg = sw_v_get(e, "message");
+        ev[i] = (sw_log_event){sw_v_get_int(e, "timestamp", 0), ctx->now_ms, msg->u.str.s, msg->u.str.len};
+    }
+    return sw_put_events(ctx, group, stream, ev, n, out, err);
+}
+
+/* AWS JSON 1.1 bodies in one pass (ple_json.c); anything it declines goes through sw_put_log_events. */
+static int sw_put_log_events_json(sw_ctx *ctx, const sw_operation *op, const char *body, size_t len, sw_value **out,
+                                  sw_error *err) {
+    sw_ple ple;
+    if (sw_ple_json_decode(ctx->arena, op->input, body, len, &ple)) return 1;
+    return sw_put_events(ctx, ple.group, ple.stream, ple.ev, ple.n, out, err);
 }
 
 /* ---------- reading events ---------- */
@@ -707,10 +724,16 @@ static const sw_handler sw_logs_handlers[] = {
     {"UntagResource", sw_untag_resource},
 };
 
+static const sw_json_handler sw_logs_json_handlers[] = {
+    {"PutLogEvents", sw_put_log_events_json},
+};
+
 static sw_service sw_logs = {
     .signing_name = "logs",
     .handlers = sw_logs_handlers,
     .nhandlers = sizeof sw_logs_handlers / sizeof sw_logs_handlers[0],
+    .json_handlers = sw_logs_json_handlers,
+    .njson_handlers = sizeof sw_logs_json_handlers / sizeof sw_logs_json_handlers[0],
     .validation_code = "InvalidParameterException",
     /* AWS limits a PutLogEvents batch to 1,048,576 bytes counted as message bytes + 26 per event; the JSON
      * body carrying such a batch is larger (quoting, escapes, member names), so the body limit is looser. */

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,10 +277,16 @@ static int sw_constraint_error(sw_coerce *c, const sw_value *v, const char *cons
                         sw_path(c), constraint);
 }
 
+/* Characters in n bytes of UTF-8: the bytes that are not continuation bytes (10xxxxxx), 8 at a time. */
 static size_t sw_utf8_chars(const char *s, size_t n) {
-    size_t chars = 0;
-    for (size_t i = 0; i < n; i++) chars += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return chars;
+    size_t cont = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        cont += (size_t)__builtin_popcountll(w & ~(w << 1) & 0x8080808080808080ull);
+    }
+    for (; i < n; i++) cont += ((unsigned char)s[i] & 0xC0) == 0x80;
+    return n - cont;
 }
 
 static int sw_check_length(sw_coerce *c, const sw_shape *s, sw_value *v, size_t len) {
@@ -412,11 +419,11 @@ static int sw_coerce_map(sw_coerce *c, const sw_shape *s, sw_value *v) {
 }
 
 int sw_model_string_ok(const sw_shape *s, const char *str, size_t len) {
-    size_t chars = 0;
-    for (size_t i = 0; i < len; i++) { /* one pass: NUL bytes and the length in characters */
-        if (str[i] == '\0') return 0;
-        chars += ((unsigned char)str[i] & 0xC0) != 0x80;
-    }
+    if (memchr(str, '\0', len)) return 0;
+    /* A UTF-8 character is 1 to 4 bytes, so len/4 <= chars <= len: count only when those bounds do not
+     * already settle the length constraints (a message with min 1 never needs the count). */
+    size_t chars = len;
+    if ((s->has_max && (double)len > s->max) || (s->has_min && (double)len < 4.0 * s->min)) chars = sw_utf8_chars(str, len);
     return sw_model_text_ok(s, str, len, chars);
 }
 
