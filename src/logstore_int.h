@@ -16,7 +16,9 @@
 #define LS_BLOCK_RAW (1u << 20)         /* target message bytes per compressed block */
 #define LS_FLUSH_BYTES (16u << 20)      /* a group's head is packed into a segment at this size */
 #define LS_BACKLOG_BYTES (256u << 20)   /* puts wait while this much is frozen but not yet in segments */
-#define LS_ZSTD_LEVEL 5                 /* see docs/log-storage.md: level 3 leaves the store ~4% above zstd -3 */
+#define LS_ZSTD_LEVEL 5                 /* see docs/log-storage.md: segments at rest */
+#define LS_ZSTD_FAST_LEVEL 1            /* segments packed while the flushers are behind, rewritten when idle */
+#define LS_FAST_BACKLOG (2 * LS_FLUSH_BYTES) /* frozen bytes waiting beyond which flushers pack at the fast level */
 #define LS_EVENT_OVERHEAD 26            /* PutLogEvents counts 26 bytes per event on top of the message */
 #define LS_MAX_BATCH (32u << 20)
 #define LS_CACHE_BYTES (256u << 20)     /* decoded blocks kept for readers */
@@ -87,6 +89,9 @@ typedef struct ls_seg {
     size_t nblocks;
     int64_t min_ts, max_ts;
     uint64_t min_seq, max_seq;
+    int fast;                            /* packed at LS_ZSTD_FAST_LEVEL: rewritten at LS_ZSTD_LEVEL when idle */
+    atomic_int busy;                     /* a flusher is rewriting it */
+    atomic_int keep;                     /* rewriting failed (a damaged block): left as it is */
 } ls_seg;
 
 typedef struct ls_group {
@@ -125,6 +130,8 @@ struct sw_logstore {
     pthread_t *flushers; size_t nflushers;
     int stopping;
     uint64_t backlog;                                    /* bytes frozen, not yet in segments (under fq_lock) */
+    uint64_t fast_backlog;                               /* LS_FAST_BACKLOG; tests lower it (under fq_lock) */
+    atomic_uint_fast64_t rewritten;                      /* fast segments rewritten at LS_ZSTD_LEVEL */
     atomic_uint_fast64_t blocks_read, blocks_skipped, corrupt_blocks;
     size_t read_parallel;
     /* the decoded-block cache (logstore_cache.c) */
@@ -141,10 +148,21 @@ ls_group *ls_group_acquire(sw_logstore *s, const sw_log_scope *sc, const char *n
 void ls_group_release(ls_group *g);
 
 /* logstore_seg.c: building, writing, loading and decoding segments. */
+typedef struct ls_scratch ls_scratch;
 typedef struct ls_sev { int64_t ts, ingest; uint64_t seq, stream; const char *msg; uint32_t len; } ls_sev;
 /* Writes the events (any order; sorted here) as dir/seg-<gen>.sws: temp file, fsync, rename, fsync dir.
  * Returns the loaded segment, or NULL (reported) on an I/O error. */
-ls_seg *ls_seg_write(const char *dir, uint64_t gen, ls_sev *ev, size_t n);
+ls_seg *ls_seg_write(ls_scratch *x, const char *dir, uint64_t gen, ls_sev *ev, size_t n, int level);
+/* The two halves of ls_seg_write: the file's bytes built in x at a zstd level (0 or -1), then written as
+ * dir/seg-<gen>.sws (temp file, fsync, rename, fsync dir) and loaded. */
+int ls_seg_build(ls_scratch *x, uint64_t gen, ls_sev *ev, size_t n, int level);
+ls_seg *ls_seg_commit(ls_scratch *x, const char *dir, uint64_t gen);
+/* Working memory for ls_seg_write kept from one segment to the next (one per flusher thread); a NULL
+ * scratch makes ls_seg_write use a temporary one. */
+ls_scratch *ls_scratch_new(void);
+/* Frees the head chunks kept for reuse (sw_logstore_close). */
+void ls_chunk_pool_drain(void);
+void ls_scratch_free(ls_scratch *x);
 /* Maps and checks path; NULL (reported) when the file or its index is damaged. */
 ls_seg *ls_seg_load(const char *path, uint64_t gen);
 void ls_seg_release(ls_seg *g);

@@ -29,7 +29,8 @@
 #include <zstd.h>
 
 #define LS_SEG_MAGIC "SWSEG001"
-#define LS_SEG_END "SWSEGEND"
+#define LS_SEG_END "SWSEGEND"        /* blocks at LS_ZSTD_LEVEL */
+#define LS_SEG_END_FAST "SWSEGFST"   /* blocks at LS_ZSTD_FAST_LEVEL: to be rewritten when the store is idle */
 #define LS_FOOTER 32
 #define LS_BLOCK_FIXED 80
 #define LS_STREAM_FIXED 44
@@ -147,6 +148,7 @@ typedef struct seg_builder {
     ls_bstream *streams; size_t nstreams, cap_streams;
     trigram_set tri;
     ZSTD_CCtx *zc;
+    int level;
 } seg_builder;
 
 static ls_bstream *builder_stream(seg_builder *sb) {
@@ -206,7 +208,7 @@ static int builder_add_block(seg_builder *sb, const ls_sev *ev, size_t n) {
 
     size_t bound = ZSTD_compressBound(sb->raw.len);
     sw_buf_reserve(&sb->file, bound);
-    size_t clen = ZSTD_compressCCtx(sb->zc, sb->file.data + sb->file.len, bound, sb->raw.data, sb->raw.len, LS_ZSTD_LEVEL);
+    size_t clen = ZSTD_compressCCtx(sb->zc, sb->file.data + sb->file.len, bound, sb->raw.data, sb->raw.len, sb->level);
     if (ZSTD_isError(clen)) {
         sw_log("error", "logstore: compression failed", "\"reason\":\"%s\"", ZSTD_getErrorName(clen));
         return -1;
@@ -277,43 +279,75 @@ static void builder_free(seg_builder *sb) {
     ZSTD_freeCCtx(sb->zc);
 }
 
-ls_seg *ls_seg_write(const char *dir, uint64_t gen, ls_sev *ev, size_t n) {
+/* The builder's buffers outlive one segment: a flusher packs one 16 MB head after another, and fresh
+ * buffers each time (the compression context alone is megabytes) cost page faults and zeroing per segment. */
+struct ls_scratch { seg_builder sb; };
+
+ls_scratch *ls_scratch_new(void) {
+    ls_scratch *x = sw_calloc(1, sizeof *x);
+    x->sb.zc = ZSTD_createCCtx();
+    x->sb.tri.seen = sw_calloc((1u << 24) / 64, sizeof(uint64_t));
+    return x;
+}
+
+void ls_scratch_free(ls_scratch *x) {
+    if (!x) return;
+    builder_free(&x->sb);
+    sw_free(x);
+}
+
+/* Empties the builder for the next segment, keeping its memory. Each block's emit clears the trigram set;
+ * a segment abandoned mid-block leaves bits that are cleared here. */
+static void builder_reset(seg_builder *sb) {
+    sw_buf_reset(&sb->file), sw_buf_reset(&sb->raw), sw_buf_reset(&sb->filters);
+    for (int c = 0; c < 4; c++) sw_buf_reset(&sb->col[c]);
+    for (size_t i = 0; i < sb->tri.n; i++) sb->tri.seen[sb->tri.list[i] >> 6] = 0;
+    sb->nblocks = 0, sb->nstreams = 0, sb->tri.n = 0;
+}
+
+int ls_seg_build(ls_scratch *x, uint64_t gen, ls_sev *ev, size_t n, int level) {
     if (n > 1) qsort(ev, n, sizeof *ev, sev_cmp);
-    seg_builder sb;
-    memset(&sb, 0, sizeof sb);
-    sb.zc = ZSTD_createCCtx();
-    sb.tri.seen = sw_calloc((1u << 24) / 64, sizeof(uint64_t));
-    sw_buf_append(&sb.file, LS_SEG_MAGIC, 8);
-    int bad = 0;
-    for (size_t i = 0; i < n && !bad;) {
+    seg_builder *sb = &x->sb;
+    builder_reset(sb);
+    sb->level = level;
+    sw_buf_append(&sb->file, LS_SEG_MAGIC, 8);
+    for (size_t i = 0; i < n;) {
         size_t j = i, bytes = 0;
         while (j < n && (j == i || bytes + ev[j].len <= LS_BLOCK_RAW)) bytes += ev[j++].len;
-        bad = builder_add_block(&sb, ev + i, j - i);
+        if (builder_add_block(sb, ev + i, j - i)) return -1;
         i = j;
     }
-    ls_seg *seg = NULL;
+    uint64_t filters_off = sb->file.len;
+    sw_buf_append(&sb->file, sb->filters.data, sb->filters.len);
+    uint64_t index_off = sb->file.len;
+    sw_buf ix;
+    sw_buf_init(&ix);
+    builder_index(sb, &ix, filters_off);
+    sw_buf_append(&sb->file, ix.data, ix.len);
+    put_u64(&sb->file, index_off);
+    put_u32(&sb->file, (uint32_t)ix.len);
+    put_u32(&sb->file, sw_crc32c(0, ix.data, ix.len));
+    put_u64(&sb->file, gen);
+    sw_buf_append(&sb->file, level >= LS_ZSTD_LEVEL ? LS_SEG_END : LS_SEG_END_FAST, 8);
+    sw_buf_free(&ix);
+    return 0;
+}
+
+ls_seg *ls_seg_commit(ls_scratch *x, const char *dir, uint64_t gen) {
     char path[4096];
     snprintf(path, sizeof path, "%s/seg-%020llu.sws", dir, (unsigned long long)gen);
-    if (!bad) {
-        uint64_t filters_off = sb.file.len;
-        sw_buf_append(&sb.file, sb.filters.data, sb.filters.len);
-        uint64_t index_off = sb.file.len;
-        sw_buf ix;
-        sw_buf_init(&ix);
-        builder_index(&sb, &ix, filters_off);
-        sw_buf_append(&sb.file, ix.data, ix.len);
-        put_u64(&sb.file, index_off);
-        put_u32(&sb.file, (uint32_t)ix.len);
-        put_u32(&sb.file, sw_crc32c(0, ix.data, ix.len));
-        put_u64(&sb.file, gen);
-        sw_buf_append(&sb.file, LS_SEG_END, 8);
-        sw_buf_free(&ix);
-        if (write_file_atomic(dir, path, sb.file.data, sb.file.len))
-            sw_log("error", "logstore: cannot write segment", "\"file\":\"%s\",\"errno\":%d", path, errno);
-        else
-            seg = ls_seg_load(path, gen);
+    if (write_file_atomic(dir, path, x->sb.file.data, x->sb.file.len)) {
+        sw_log("error", "logstore: cannot write segment", "\"file\":\"%s\",\"errno\":%d", path, errno);
+        return NULL;
     }
-    builder_free(&sb);
+    return ls_seg_load(path, gen);
+}
+
+ls_seg *ls_seg_write(ls_scratch *x, const char *dir, uint64_t gen, ls_sev *ev, size_t n, int level) {
+    ls_scratch *own = x ? NULL : ls_scratch_new();
+    if (!x) x = own;
+    ls_seg *seg = ls_seg_build(x, gen, ev, n, level) ? NULL : ls_seg_commit(x, dir, gen);
+    ls_scratch_free(own);
     return seg;
 }
 
@@ -390,7 +424,9 @@ ls_seg *ls_seg_load(const char *path, uint64_t gen) {
     close(fd);
     if (g->map == MAP_FAILED) { g->map = NULL; return seg_bad(g, "mmap failed"); }
     const uint8_t *f = g->map + g->size - LS_FOOTER;
-    if (memcmp(g->map, LS_SEG_MAGIC, 8) || memcmp(f + 24, LS_SEG_END, 8)) return seg_bad(g, "bad magic");
+    if (memcmp(g->map, LS_SEG_MAGIC, 8) || (memcmp(f + 24, LS_SEG_END, 8) && memcmp(f + 24, LS_SEG_END_FAST, 8)))
+        return seg_bad(g, "bad magic");
+    g->fast = memcmp(f + 24, LS_SEG_END_FAST, 8) == 0;
     uint64_t ioff = get_u64(f);
     uint32_t ilen = get_u32(f + 8), icrc = get_u32(f + 12);
     if (ioff > g->size - LS_FOOTER || ilen != g->size - LS_FOOTER - ioff) return seg_bad(g, "bad footer");

@@ -32,9 +32,59 @@ ls_head *ls_head_new(uint64_t gen) {
     return h;
 }
 
+/* Chunks of the standard size are recycled through a small pool rather than freed: every put fills head
+ * chunks and every packed segment empties them, and memory the allocator hands back fresh costs a page
+ * fault and a zeroed page per 4 KiB (on a VM whose freed pages go back to the host, far more). The pool
+ * is process-wide and bounded (LS_CHUNK_POOL chunks, about 2.6 MB each). */
+#define LS_CHUNK_EVENTS 16384
+#define LS_CHUNK_DATA (2u << 20)
+#define LS_CHUNK_POOL 24
+static pthread_mutex_t chunk_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static ls_chunk *chunk_pool[LS_CHUNK_POOL];
+static size_t chunk_pool_n;
+
+static void chunk_free(ls_chunk *c) {
+    if (c->cap == LS_CHUNK_EVENTS && c->dcap == LS_CHUNK_DATA) {
+        pthread_mutex_lock(&chunk_pool_lock);
+        int kept = chunk_pool_n < LS_CHUNK_POOL;
+        if (kept) chunk_pool[chunk_pool_n++] = c;
+        pthread_mutex_unlock(&chunk_pool_lock);
+        if (kept) return;
+    }
+    sw_free(c->ev), sw_free(c->data), sw_free(c);
+}
+
+static ls_chunk *chunk_new(size_t len) {
+    ls_chunk *c = NULL;
+    if (len <= LS_CHUNK_DATA) {
+        pthread_mutex_lock(&chunk_pool_lock);
+        if (chunk_pool_n) c = chunk_pool[--chunk_pool_n];
+        pthread_mutex_unlock(&chunk_pool_lock);
+    }
+    if (!c) {
+        c = sw_calloc(1, sizeof *c);
+        c->cap = LS_CHUNK_EVENTS;
+        c->dcap = len > LS_CHUNK_DATA ? len : LS_CHUNK_DATA;
+        c->ev = sw_malloc(c->cap * sizeof *c->ev);
+        c->data = sw_malloc(c->dcap);
+    }
+    c->n = 0, c->dlen = 0;
+    c->min_ts = INT64_MAX, c->max_ts = INT64_MIN;
+    return c;
+}
+
+void ls_chunk_pool_drain(void) {
+    pthread_mutex_lock(&chunk_pool_lock);
+    while (chunk_pool_n) {
+        ls_chunk *c = chunk_pool[--chunk_pool_n];
+        sw_free(c->ev), sw_free(c->data), sw_free(c);
+    }
+    pthread_mutex_unlock(&chunk_pool_lock);
+}
+
 void ls_head_release(ls_head *h) {
     if (!h || atomic_fetch_sub(&h->refs, 1) != 1) return;
-    for (size_t i = 0; i < h->nchunks; i++) sw_free(h->chunks[i]->ev), sw_free(h->chunks[i]->data), sw_free(h->chunks[i]);
+    for (size_t i = 0; i < h->nchunks; i++) chunk_free(h->chunks[i]);
     sw_free(h->chunks);
     sw_free(h);
 }
@@ -47,12 +97,7 @@ static ls_chunk *head_chunk(ls_head *h, size_t len) {
         h->cap = h->cap ? h->cap * 2 : 8;
         h->chunks = sw_realloc(h->chunks, h->cap * sizeof *h->chunks);
     }
-    c = sw_calloc(1, sizeof *c);
-    c->cap = 16384;
-    c->dcap = len > (2u << 20) ? len : (2u << 20);
-    c->ev = sw_malloc(c->cap * sizeof *c->ev);
-    c->data = sw_malloc(c->dcap);
-    c->min_ts = INT64_MAX, c->max_ts = INT64_MIN;
+    c = chunk_new(len);
     h->chunks[h->nchunks++] = c;
     return c;
 }
@@ -137,6 +182,8 @@ static void put_backpressure(sw_logstore *s) {
 
 /* Appends the encoded put to the group's log and head (group write lock held). Returns the log's
  * reference and lsn through w/lsn, or -EIO. */
+static void freeze_head(sw_logstore *s, ls_group *g);
+
 static int put_locked(ls_group *g, ls_stream *st, sw_buf *rec, const sw_log_event *ev, size_t n, int64_t now_ms, ls_wal **w,
                       uint64_t *lsn) {
     if (!g->wal) {
@@ -185,7 +232,10 @@ int sw_logstore_put(sw_logstore *s, const sw_log_scope *sc, const char *group, c
         encode_put(&rec, st->id, now_ms, ev, n);
         pthread_rwlock_wrlock(&g->lock);
         rc = put_locked(g, st, &rec, ev, n, now_ms, &w, &lsn);
+        /* Freeze a full head here, not when a flusher gets to the group: frozen heads count in the backlog
+         * that put_backpressure bounds, while an active head would keep growing behind a busy flusher. */
         flush = g->head->bytes >= LS_FLUSH_BYTES;
+        if (flush) freeze_head(s, g);
         pthread_rwlock_unlock(&g->lock);
         if (flush) ls_flush_request(s, g);
     }
@@ -201,8 +251,14 @@ int sw_logstore_put(sw_logstore *s, const sw_log_scope *sc, const char *group, c
 /* ---------- flushing ---------- */
 
 /* Collects the head's events as segment input (messages point into the head's chunks). */
-static ls_sev *head_events(const ls_head *h, size_t *n) {
-    ls_sev *ev = sw_malloc((h->nevents ? h->nevents : 1) * sizeof *ev);
+/* The head's events as an array for ls_seg_write, in *buf (grown as needed, kept by the caller). */
+static ls_sev *head_events(const ls_head *h, size_t *n, ls_sev **buf, size_t *cap) {
+    if (*cap < h->nevents || !*buf) {
+        *cap = h->nevents > *cap ? h->nevents : (*cap ? *cap : 1);
+        sw_free(*buf);
+        *buf = sw_malloc(*cap * sizeof **buf);
+    }
+    ls_sev *ev = *buf;
     size_t k = 0;
     for (size_t i = 0; i < h->nchunks; i++) {
         const ls_chunk *c = h->chunks[i];
@@ -256,16 +312,22 @@ static void freeze_head(sw_logstore *s, ls_group *g) {
 }
 
 /* Packs the oldest frozen head into a segment. Returns 1 if one was packed, 0 if none waits, -1 on error. */
-static int flush_one(sw_logstore *s, ls_group *g) {
+/* What one flusher keeps between segments (see ls_scratch). */
+typedef struct flush_mem { ls_scratch *x; ls_sev *ev; size_t cap; sw_buf text, block; ls_sev *bev; size_t bcap; } flush_mem;
+
+static int flush_one(sw_logstore *s, ls_group *g, flush_mem *fm) {
     pthread_rwlock_wrlock(&g->lock);
     ls_head *h = g->nfrozen && !g->deleted ? g->frozen[0] : NULL;
     if (h) atomic_fetch_add(&h->refs, 1);
     pthread_rwlock_unlock(&g->lock);
     if (!h) return 0;
     size_t n;
-    ls_sev *ev = head_events(h, &n);
-    ls_seg *seg = ls_seg_write(g->dir, h->gen, ev, n);
-    sw_free(ev);
+    ls_sev *ev = head_events(h, &n, &fm->ev, &fm->cap);
+    /* Behind (more than a head or two waiting): pack fast and leave the dense rewrite for idle time. */
+    pthread_mutex_lock(&s->fq_lock);
+    int level = s->backlog > s->fast_backlog ? LS_ZSTD_FAST_LEVEL : LS_ZSTD_LEVEL;
+    pthread_mutex_unlock(&s->fq_lock);
+    ls_seg *seg = ls_seg_write(fm->x, g->dir, h->gen, ev, n, level);
     if (seg) {
         pthread_rwlock_rdlock(&s->lock);
         pthread_rwlock_wrlock(&g->lock);
@@ -286,12 +348,86 @@ static int flush_one(sw_logstore *s, ls_group *g) {
     return seg ? 1 : -1;
 }
 
-static int flush_group(sw_logstore *s, ls_group *g) {
+/* Decodes every event of seg into fm (messages copied into fm->text); the event count, or -1 on a damaged block. */
+static long seg_events(sw_logstore *s, ls_seg *seg, flush_mem *fm) {
+    size_t n = 0;
+    sw_buf_reset(&fm->text);
+    for (size_t i = 0; i < seg->nblocks; i++) {
+        long k = ls_block_decode(s, seg, &seg->blocks[i], &fm->block, &fm->bev, &fm->bcap);
+        if (k < 0) return -1;
+        if (fm->cap < n + (size_t)k) {
+            fm->cap = (n + (size_t)k) * 2;
+            fm->ev = sw_realloc(fm->ev, fm->cap * sizeof *fm->ev);
+        }
+        for (long j = 0; j < k; j++) {
+            ls_sev e = fm->bev[j];
+            size_t off = fm->text.len;
+            sw_buf_append(&fm->text, e.msg, e.len);
+            e.msg = (const char *)(uintptr_t)off; /* an offset until the text stops moving */
+            fm->ev[n++] = e;
+        }
+    }
+    for (size_t i = 0; i < n; i++) fm->ev[i].msg = fm->text.data + (uintptr_t)fm->ev[i].msg;
+    return (long)n;
+}
+
+/* Rewrites one segment packed at the fast level at LS_ZSTD_LEVEL, in place (same name, atomic rename) and
+ * only while the group still holds it: retention or a group deletion in between wins. Returns 1 when one
+ * was taken (rewritten or found damaged), 0 when none waits. */
+static int rewrite_one(sw_logstore *s, flush_mem *fm) {
+    ls_group *g = NULL;
+    ls_seg *seg = NULL;
+    pthread_rwlock_rdlock(&s->lock);
+    for (size_t i = 0; i < s->ngroups && !seg; i++) {
+        ls_group *c = s->groups[i];
+        pthread_rwlock_rdlock(&c->lock);
+        for (size_t k = 0; k < c->nsegs && !c->deleted; k++) {
+            ls_seg *cand = c->segs[k];
+            if (cand->fast && !atomic_load(&cand->keep) && atomic_exchange(&cand->busy, 1) == 0) {
+                seg = cand, g = c;
+                atomic_fetch_add(&seg->refs, 1);
+                atomic_fetch_add(&g->refs, 1);
+                break;
+            }
+        }
+        pthread_rwlock_unlock(&c->lock);
+    }
+    pthread_rwlock_unlock(&s->lock);
+    if (!seg) return 0;
+    long n = seg_events(s, seg, fm);
+    if (n < 0 || ls_seg_build(fm->x, seg->gen, fm->ev, (size_t)n, LS_ZSTD_LEVEL)) {
+        atomic_store(&seg->keep, 1); /* the damage is reported and isolated by the reader; the file stays as it is */
+    } else {
+        pthread_rwlock_rdlock(&s->lock);
+        pthread_rwlock_wrlock(&g->lock);
+        size_t at = g->nsegs;
+        for (size_t k = 0; k < g->nsegs; k++)
+            if (g->segs[k] == seg) at = k;
+        ls_seg *dense = at < g->nsegs && !g->deleted ? ls_seg_commit(fm->x, g->dir, seg->gen) : NULL;
+        if (dense) {
+            seg_account(g, seg, -1, 0);
+            seg_account(g, dense, 1, 0);
+            g->segs[at] = dense;
+            ls_seg_release(seg); /* the group's reference */
+            atomic_fetch_add(&s->rewritten, 1);
+        } else if (at < g->nsegs) {
+            atomic_store(&seg->keep, 1);
+        }
+        pthread_rwlock_unlock(&g->lock);
+        pthread_rwlock_unlock(&s->lock);
+    }
+    atomic_store(&seg->busy, 0);
+    ls_seg_release(seg);
+    ls_group_release(g);
+    return 1;
+}
+
+static int flush_group(sw_logstore *s, ls_group *g, flush_mem *fm) {
     pthread_rwlock_wrlock(&g->lock);
     if (!g->deleted) freeze_head(s, g);
     pthread_rwlock_unlock(&g->lock);
     int rc;
-    while ((rc = flush_one(s, g)) > 0) {}
+    while ((rc = flush_one(s, g, fm)) > 0) {}
     return rc;
 }
 
@@ -311,12 +447,21 @@ static ls_group *fq_take(sw_logstore *s) {
 
 static void *flusher_main(void *arg) {
     sw_logstore *s = arg;
+    flush_mem fm = {.x = ls_scratch_new()};
+    sw_buf_init(&fm.text), sw_buf_init(&fm.block);
     pthread_mutex_lock(&s->fq_lock);
     while (!s->stopping) {
         ls_group *g = fq_take(s);
+        if (!g && !s->backlog && !s->nfq) { /* idle: rewrite a fast segment densely, one per turn so flushes come first */
+            pthread_mutex_unlock(&s->fq_lock);
+            int did = rewrite_one(s, &fm);
+            pthread_mutex_lock(&s->fq_lock);
+            /* a flush request or the stop may have been signalled while the lock was free: look again */
+            if (did || s->stopping || s->nfq) continue;
+        }
         if (!g) { pthread_cond_wait(&s->fq_cv, &s->fq_lock); continue; }
         pthread_mutex_unlock(&s->fq_lock);
-        flush_group(s, g);
+        flush_group(s, g, &fm);
         pthread_mutex_lock(&s->fq_lock);
         g->flushing = 0;
         pthread_cond_broadcast(&g->flushed);
@@ -326,6 +471,9 @@ static void *flusher_main(void *arg) {
         pthread_mutex_lock(&s->fq_lock);
     }
     pthread_mutex_unlock(&s->fq_lock);
+    ls_scratch_free(fm.x);
+    sw_free(fm.ev), sw_free(fm.bev);
+    sw_buf_free(&fm.text), sw_buf_free(&fm.block);
     return NULL;
 }
 
@@ -352,6 +500,7 @@ void ls_group_wait_idle(sw_logstore *s, ls_group *g) {
 
 int ls_flushers_start(sw_logstore *s) {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    s->fast_backlog = LS_FAST_BACKLOG;
     s->nflushers = cpus < 1 ? 1 : cpus > 4 ? 4 : (size_t)cpus;
     s->flushers = sw_calloc(s->nflushers, sizeof *s->flushers);
     for (size_t i = 0; i < s->nflushers; i++)

@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "filter.h"
 #include "logstore.h"
+#include "logstore_int.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -442,6 +443,72 @@ static void test_retention_fixed_clock(void) {
     rmdir_all(dir);
 }
 
+/* The file's last 8 bytes: "SWSEGEND" (packed at LS_ZSTD_LEVEL) or "SWSEGFST" (packed fast). */
+static int seg_footers(const char *dir, int *dense, int *fast) {
+    char cmd[512], line[512];
+    snprintf(cmd, sizeof cmd, "find '%s' -name 'seg-*.sws'", dir);
+    FILE *p = popen(cmd, "r");
+    *dense = *fast = 0;
+    while (p && fgets(line, sizeof line, p)) {
+        line[strcspn(line, "\n")] = 0;
+        FILE *f = fopen(line, "rb");
+        char end[9] = "";
+        if (f && fseek(f, -8, SEEK_END) == 0 && fread(end, 1, 8, f) == 8) {
+            if (strcmp(end, "SWSEGEND") == 0) (*dense)++;
+            if (strcmp(end, "SWSEGFST") == 0) (*fast)++;
+        }
+        if (f) fclose(f);
+    }
+    if (p) pclose(p);
+    return *dense + *fast;
+}
+
+/* Flushers behind pack at the fast level; once idle they rewrite those segments at LS_ZSTD_LEVEL in place:
+ * same events and ids, smaller files, and a restart reads them. */
+static void test_fast_segments_rewritten_when_idle(void) {
+    char *dir = tmpdir();
+    sw_logstore *s = open_store(dir);
+    pthread_mutex_lock(&s->fq_lock);
+    s->fast_backlog = 0; /* as if always behind */
+    pthread_mutex_unlock(&s->fq_lock);
+    sw_logstore_create_group(s, &A, "g", 1);
+    sw_logstore_create_stream(s, &A, "g", "s", 1);
+    static sw_log_event ev[4000];
+    static char msgs[4000][200];
+    int64_t ts = 1000000;
+    for (int batch = 0; batch < 3; batch++) {
+        for (int i = 0; i < 4000; i++) {
+            int n = snprintf(msgs[i], sizeof msgs[i], "{\"level\":\"%s\",\"req\":%d,\"path\":\"/api/v1/items/%d\",\"ms\":%d}",
+                             i % 40 ? "INFO" : "ERROR", batch * 4000 + i, i * 7919 % 100000, i * 31 % 997);
+            ev[i] = (sw_log_event){ts++, 0, msgs[i], (size_t)n};
+        }
+        T_EQ_INT(sw_logstore_put(s, &A, "g", "s", ev, 4000, ts), 0);
+        T_EQ_INT(sw_logstore_flush(s), 0); /* one segment per batch */
+    }
+    static got before, after, errors, again; /* 1.4 MB each: not on the stack */
+    long n0 = read_all(s, &A, "g", "s", 1, &before);
+    T_EQ_INT(n0, 3 * 4000);
+    int dense = 0, fast = 0;
+    for (int i = 0; i < 500 && atomic_load(&s->rewritten) < 3; i++) usleep(10000);
+    T_EQ_INT(atomic_load(&s->rewritten), 3);
+    T_EQ_INT(seg_footers(dir, &dense, &fast), 3);
+    T_EQ_INT(dense, 3);
+    T_EQ_INT(fast, 0);
+    T_EQ_INT(read_all(s, &A, "g", "s", 1, &after), n0);
+    for (size_t i = 0; i < after.n; i++) {
+        T_EQ_STR(after.ev[i].msg, before.ev[i].msg);
+        T_EQ_INT(after.ev[i].id, before.ev[i].id);
+        T_EQ_INT(after.ev[i].ts, before.ev[i].ts);
+    }
+    T_EQ_INT(filter_all(s, &A, "g", "{ $.level = \"ERROR\" }", &errors), 300);
+    sw_logstore_close(s);
+    s = open_store(dir);
+    T_EQ_INT(read_all(s, &A, "g", "s", 1, &again), n0);
+    T_EQ_STR(again.ev[again.n - 1].msg, before.ev[before.n - 1].msg);
+    sw_logstore_close(s);
+    rmdir_all(dir);
+}
+
 static void test_restart_keeps_everything(void) {
     char *dir = tmpdir();
     sw_logstore *s = open_store(dir);
@@ -770,6 +837,7 @@ sw_test_case sw_tests[] = {
     {"block_skipping_skips", test_block_skipping_skips},
     {"store_filter_agrees_with_the_matcher", test_store_filter_agrees_with_the_matcher},
     {"retention_fixed_clock", test_retention_fixed_clock},
+    {"fast_segments_rewritten_when_idle", test_fast_segments_rewritten_when_idle},
     {"restart_keeps_everything", test_restart_keeps_everything},
     {"crash_keeps_acknowledged_events", test_crash_keeps_acknowledged_events},
     {"torn_wal_tail_is_cut", test_torn_wal_tail_is_cut},
