@@ -1,5 +1,6 @@
 /* filter.c -- filter-pattern front door: compile dispatch, unstructured (text) patterns, regex terms. */
 #include "filter_int.h"
+#include "memfind.h"
 #include "alloc.h"
 #include <assert.h>
 #include <pthread.h>
@@ -203,7 +204,7 @@ static int sw_ftext_compile(sw_fparser *ps) {
 
 static int sw_ftext_term_holds(const sw_filter *f, const sw_fterm *t, const char *m, size_t n) {
     int found = t->regex >= 0 ? sw_filter_regex_search(f, t->regex, m, n)
-                              : t->len <= n && memmem(m, n, t->text, t->len) != NULL;
+                              : t->len <= n && sw_memfind(m, n, t->text, t->len) != NULL;
     return found != t->negate;
 }
 
@@ -313,6 +314,41 @@ size_t sw_filter_required_terms(const sw_filter *f, const char **terms, size_t *
         lens[k++] = t->len;
     }
     return k;
+}
+
+/* 1 when a JSON token other than a string could be written as these bytes (a number, true, false, null). */
+static int sw_filter_nonstring_text(const char *t, size_t n) {
+    if ((n == 4 && !memcmp(t, "true", 4)) || (n == 5 && !memcmp(t, "false", 5)) || (n == 4 && !memcmp(t, "null", 4))) return 1;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789+-.eE", t[i])) return 0;
+    return 1;
+}
+
+/* The longest required string under node i of a JSON pattern's AND tree (none under OR or negations). */
+static void sw_fjson_literal(const sw_filter *f, int i, const char **lit, size_t *len) {
+    if (i < 0 || i >= f->nnodes) return;
+    const sw_fnode *nd = &f->nodes[i];
+    if (nd->type == SW_N_AND) {
+        sw_fjson_literal(f, nd->left, lit, len);
+        sw_fjson_literal(f, nd->right, lit, len);
+    } else if (nd->type == SW_N_CMP && nd->v.op == SW_CMP_EQ && nd->v.regex < 0 && !nd->v.numeric && nd->v.len > *len &&
+               !sw_filter_nonstring_text(nd->v.text, nd->v.len)) {
+        *lit = nd->v.text, *len = nd->v.len;
+    }
+}
+
+int sw_filter_prefilter(const sw_filter *f, const char **lit, size_t *len, int *backslash) {
+    *lit = NULL, *len = 0, *backslash = 0;
+    if (f->kind == SW_FILTER_TEXT) {
+        const char *terms[16];
+        size_t lens[16], n = sw_filter_required_terms(f, terms, lens, 16);
+        for (size_t i = 0; i < n; i++)
+            if (lens[i] > *len) *lit = terms[i], *len = lens[i];
+    } else if (f->kind == SW_FILTER_JSON) {
+        sw_fjson_literal(f, f->root, lit, len);
+        *backslash = 1;
+    }
+    return *len > 0;
 }
 
 sw_filter_kind sw_filter_get_kind(const sw_filter *f) { return f->kind; }

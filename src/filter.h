@@ -52,6 +52,14 @@ int sw_filter_fields(const sw_filter *f, const char *msg, size_t n, sw_filter_fi
  * how many. 0 means no such guarantee (OR patterns, JSON, delimited or regex-only patterns). */
 size_t sw_filter_required_terms(const sw_filter *f, const char **terms, size_t *lens, size_t max);
 
+/* A literal that any event the pattern matches contains, for scanning many events at once: text patterns
+ * give their longest required term; JSON patterns whose conditions are ANDed give the longest string they
+ * require a field to equal (or contain, with end wildcards) when that string cannot also be a JSON number,
+ * true, false or null. In the raw event such a string appears as written unless the event escapes it, so
+ * for JSON *backslash is set: an event holding a backslash is a candidate too. Returns 1 with the literal
+ * (in the filter's storage), or 0 when there is no such guarantee. */
+int sw_filter_prefilter(const sw_filter *f, const char **lit, size_t *len, int *backslash);
+
 /* The family of a compiled pattern. Can't fail. */
 sw_filter_kind sw_filter_get_kind(const sw_filter *f);
 

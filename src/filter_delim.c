@@ -242,6 +242,9 @@ static int sw_fdelim_align(const sw_filter *f, const char *m, size_t n, sw_span 
     int si = 0, star = -1, ns = f->nslots;
     size_t pos = 0, idx = 0, star_pos = 0, star_idx = 0, off, len;
     for (;;) {
+        /* Every slot is placed and the last is "...": it takes whatever fields are left, so the rest of
+         * the event need not be split (the common [a, b, c, ...] reads only its first fields). */
+        if (si == ns && ns > 0 && f->slots[ns - 1].ellipsis) return 1;
         size_t next = pos;
         if (!sw_fdelim_next(m, n, &next, &off, &len)) break;
         if (si < ns && f->slots[si].ellipsis) { star = si++; star_pos = pos; star_idx = idx; continue; }

@@ -1,5 +1,6 @@
 /* filter_value.c -- lexer of JSON and space-delimited filter patterns, their values and comparisons. */
 #include "filter_int.h"
+#include "memfind.h"
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,7 +205,7 @@ int sw_fparse_value(sw_fparser *ps, sw_cmp op, sw_fvalue *v) {
 
 static int sw_fvalue_glob(const sw_fvalue *v, const char *s, size_t n) {
     if (v->len > n) return 0;
-    if (v->star_head && v->star_tail) return v->len == 0 || memmem(s, n, v->text, v->len) != NULL;
+    if (v->star_head && v->star_tail) return v->len == 0 || sw_memfind(s, n, v->text, v->len) != NULL;
     if (v->star_head) return memcmp(s + n - v->len, v->text, v->len) == 0;
     if (v->star_tail) return memcmp(s, v->text, v->len) == 0;
     return n == v->len && memcmp(s, v->text, n) == 0;

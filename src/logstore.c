@@ -527,6 +527,7 @@ void sw_logstore_close(sw_logstore *s) {
     sw_free(s->dir);
     sw_free(s);
     ls_chunk_pool_drain();
+    ls_dblock_pool_drain();
 }
 
 /* ---------- log groups ---------- */

@@ -17,10 +17,48 @@ void ls_cache_init(sw_logstore *s) {
     s->cache_tab = sw_calloc(LS_CACHE_BUCKETS, sizeof *s->cache_tab);
 }
 
+/* Decoded blocks come and go at the rate a scan reads (a full scan evicts what it read a moment ago), so
+ * their text buffers and event arrays are recycled through a small pool instead of going back to the
+ * allocator: fresh memory costs a page fault and a zeroed page per 4 KiB. */
+#define LS_DPOOL 16
+static pthread_mutex_t dpool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct { sw_buf raw; ls_sev *ev; size_t evcap; } dpool[LS_DPOOL];
+static size_t dpool_n;
+
 static void dblock_free(ls_dblock *d) {
-    sw_buf_free(&d->raw);
-    sw_free(d->ev);
+    pthread_mutex_lock(&dpool_lock);
+    int kept = dpool_n < LS_DPOOL && d->raw.cap <= 2 * LS_BLOCK_RAW + 65536;
+    if (kept) {
+        sw_buf_reset(&d->raw);
+        dpool[dpool_n].raw = d->raw, dpool[dpool_n].ev = d->ev, dpool[dpool_n].evcap = d->evcap;
+        dpool_n++;
+    }
+    pthread_mutex_unlock(&dpool_lock);
+    if (!kept) sw_buf_free(&d->raw), sw_free(d->ev);
     sw_free(d);
+}
+
+/* A decoded block's buffers: recycled ones when the pool has some. */
+static ls_dblock *dblock_new(void) {
+    ls_dblock *d = sw_calloc(1, sizeof *d);
+    pthread_mutex_lock(&dpool_lock);
+    if (dpool_n) {
+        dpool_n--;
+        d->raw = dpool[dpool_n].raw, d->ev = dpool[dpool_n].ev, d->evcap = dpool[dpool_n].evcap;
+    }
+    pthread_mutex_unlock(&dpool_lock);
+    if (!d->raw.data) sw_buf_init(&d->raw);
+    return d;
+}
+
+void ls_dblock_pool_drain(void) {
+    pthread_mutex_lock(&dpool_lock);
+    while (dpool_n) {
+        dpool_n--;
+        sw_buf_free(&dpool[dpool_n].raw);
+        sw_free(dpool[dpool_n].ev);
+    }
+    pthread_mutex_unlock(&dpool_lock);
 }
 
 void ls_dblock_release(ls_dblock *d) {
@@ -70,12 +108,11 @@ ls_dblock *ls_block_get(sw_logstore *s, const ls_seg *seg, ls_block *b) {
     ls_dblock *d = cache_lookup(s, seg->uid, idx);
     pthread_mutex_unlock(&s->cache_lock);
     if (d) return d;
-    d = sw_calloc(1, sizeof *d);
-    size_t cap = 0;
-    d->n = ls_block_decode(s, seg, b, &d->raw, &d->ev, &cap);
+    d = dblock_new();
+    d->n = ls_block_decode(s, seg, b, &d->raw, &d->ev, &d->evcap);
     if (d->n < 0) { dblock_free(d); return NULL; }
     d->seg_uid = seg->uid, d->block = idx;
-    d->bytes = d->raw.cap + cap * sizeof *d->ev + sizeof *d;
+    d->bytes = d->raw.cap + d->evcap * sizeof *d->ev + sizeof *d;
     atomic_init(&d->refs, 2);  /* the caller's and the cache's */
     pthread_mutex_lock(&s->cache_lock);
     ls_dblock *other = cache_lookup(s, seg->uid, idx);  /* another reader decoded it meanwhile */

@@ -162,6 +162,8 @@ ls_seg *ls_seg_commit(ls_scratch *x, const char *dir, uint64_t gen);
 ls_scratch *ls_scratch_new(void);
 /* Frees the head chunks kept for reuse (sw_logstore_close). */
 void ls_chunk_pool_drain(void);
+/* Frees the decoded-block buffers kept for reuse (sw_logstore_close). */
+void ls_dblock_pool_drain(void);
 void ls_scratch_free(ls_scratch *x);
 /* Maps and checks path; NULL (reported) when the file or its index is damaged. */
 ls_seg *ls_seg_load(const char *path, uint64_t gen);
@@ -177,6 +179,7 @@ typedef struct ls_dblock {
     size_t bytes;
     sw_buf raw;
     ls_sev *ev;
+    size_t evcap;                           /* slots in ev */
     long n;
     struct ls_dblock *prev, *next, *hnext;  /* LRU list and hash chain, under cache_lock */
 } ls_dblock;

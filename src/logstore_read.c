@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "clock.h"
 #include "logstore_int.h"
+#include "memfind.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -171,6 +172,9 @@ typedef struct merge {
     const sw_filter *filter;
     const char *terms[16];
     size_t lens[16], nterms;
+    const char *lit;           /* sw_filter_prefilter's literal, or NULL */
+    size_t litlen;
+    int lit_bs;
     source *src; size_t nsrc, next;
     run **heap; size_t nheap, cap;
 } merge;
@@ -273,14 +277,33 @@ static void job_open_block(open_job *j) {
     ob->d = d;
     uint64_t last_stream = UINT64_MAX;
     int selected = 0;
+    /* A pattern with required terms: one scan of the block's message area for the longest term finds the
+     * only events that can match (messages lie in order, '\n' between them), so the matcher runs on those
+     * instead of on every event. */
+    const char *lit = j->m->lit, *hit = NULL, *bs = NULL, *area_end = d->n ? d->ev[d->n - 1].msg + d->ev[d->n - 1].len : NULL;
+    size_t litlen = j->m->litlen;
     for (long i = 0; i < d->n; i++) {
         const ls_sev *e = &d->ev[i];
         if (e->stream != last_stream) {
             last_stream = e->stream, selected = snap_stream_find(j->m->sn, e->stream) != NULL;
             if (selected) job_run_start(j);  /* a block is sorted by stream, then time: one run per stream */
         }
+        if (!selected) continue;
+        if (lit) {
+            if (hit < e->msg) hit = sw_memfind(e->msg, (size_t)(area_end - e->msg), lit, litlen);
+            /* JSON: an event that escapes something may spell the literal with escapes; it is a candidate */
+            if (j->m->lit_bs && bs < e->msg && bs != area_end) {
+                bs = memchr(e->msg, '\\', (size_t)(area_end - e->msg));
+                if (!bs) bs = area_end;
+            }
+            int in_lit = hit && hit < e->msg + e->len, in_bs = j->m->lit_bs && bs < e->msg + e->len;
+            if (!in_lit && !in_bs) {
+                if (!hit && (!j->m->lit_bs || bs == area_end)) break; /* nothing in the rest of the block */
+                continue;
+            }
+        }
         ev_key k = {e->ts, e->stream, e->seq};
-        if (!selected || !event_wanted(j->m, &k, e->msg, e->len)) continue;
+        if (!event_wanted(j->m, &k, e->msg, e->len)) continue;
         ob->pending++;
         job_push(j, &(pending){k, e->ingest, e->msg, e->len, ob});
     }
@@ -520,6 +543,7 @@ long sw_logstore_filter(sw_logstore *s, const sw_log_scope *sc, const char *grou
     if (rc) return rc;
     merge m = {.s = s, .sn = &sn, .fwd = 1, .filter = filter};
     if (filter) m.nterms = sw_filter_required_terms(filter, m.terms, m.lens, 16);
+    if (filter && !sw_filter_prefilter(filter, &m.lit, &m.litlen, &m.lit_bs)) m.lit = NULL;
     long n = rc = merge_cursor(&m, cursor, 0);
     if (rc == 0) {
         collect_sources(&m);

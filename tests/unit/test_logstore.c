@@ -828,6 +828,53 @@ static void test_store_filter_agrees_with_the_matcher(void) {
     rmdir_all(dir);
 }
 
+/* The same agreement for JSON patterns over JSON events, some of which spell the wanted string with
+ * escapes (\u0045RROR) or hold it under another key: the block scan's literal and backslash guard
+ * (sw_filter_prefilter) must never drop an event the matcher takes. */
+static void test_store_json_filter_agrees_with_the_matcher(void) {
+    char *dir = tmpdir();
+    sw_logstore *s = open_store(dir);
+    sw_logstore_create_group(s, &A, "g", 1);
+    sw_logstore_create_stream(s, &A, "g", "s1", 1);
+    enum { N = 2000 };
+    static char msgs[N][96];
+    static sw_log_event ev[N];
+    const char *levels[] = {"\"ERROR\"", "\"INFO\"", "\"\\u0045RROR\"", "\"ERR\\u004fR\"", "\"ERRORS\"", "12", "true", "\"xERROR\""};
+    const char *others[] = {"\"x\"", "\"y\"", "\"ERROR\"", "null", "\"a\\\"b\""};
+    uint32_t x = 777;
+    for (int i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        int n = i % 17 == 0 ? snprintf(msgs[i], sizeof msgs[i], "ERROR plain text %u", x % 100)
+                            : snprintf(msgs[i], sizeof msgs[i], "{\"level\":%s,\"a\":%s,\"n\":%u}", levels[(x >> 8) % 8],
+                                       others[(x >> 12) % 5], (x >> 20) % 20);
+        ev[i] = (sw_log_event){1000 + i, 0, msgs[i], (size_t)n};
+    }
+    T_EQ_INT(sw_logstore_put(s, &A, "g", "s1", ev, N, 1000), 0);
+    const char *patterns[] = {"{ $.level = \"ERROR\" }", "{ $.level = \"ERR*\" }", "{ $.level = \"*ROR\" }",
+                              "{ $.a = \"x\" && $.level = \"ERROR\" }", "{ $.a = \"x\" || $.level = \"ERROR\" }",
+                              "{ $.level != \"ERROR\" }", "{ $.n = 12 }", "{ $.level = 12 }", "{ $.a = \"a\\\"b\" }",
+                              "{ $.level IS TRUE }", "ERROR", "\"plain text\""};
+    for (int round = 0; round < 2; round++) {
+        for (size_t p = 0; p < sizeof patterns / sizeof patterns[0]; p++) {
+            sw_filter *f = sw_filter_compile(patterns[p], strlen(patterns[p]), NULL, 0);
+            T_ASSERT(f != NULL);
+            if (!f) continue;
+            long want = 0;
+            for (int i = 0; i < N; i++) want += sw_filter_match(f, msgs[i], strlen(msgs[i]));
+            sw_filter_free(f);
+            got *g = calloc(1, sizeof *g);
+            long n = filter_all(s, &A, "g", patterns[p], g);
+            free(g);
+            if (n != want) fprintf(stderr, "  pattern %s (%s): %ld events, want %ld\n", patterns[p], round ? "segments" : "head", n, want);
+            T_EQ_INT(n, want);
+            if (p == 0) T_ASSERT(want > N / 8); /* the escaped spellings count: the data exercises the guard */
+        }
+        T_EQ_INT(sw_logstore_flush(s), 0);
+    }
+    sw_logstore_close(s);
+    rmdir_all(dir);
+}
+
 sw_test_case sw_tests[] = {
     {"groups_crud_and_paging", test_groups_crud_and_paging},
     {"tags_and_metric_filters_persist", test_tags_and_metric_filters_persist},
@@ -837,6 +884,7 @@ sw_test_case sw_tests[] = {
     {"block_skipping_skips", test_block_skipping_skips},
     {"store_filter_agrees_with_the_matcher", test_store_filter_agrees_with_the_matcher},
     {"retention_fixed_clock", test_retention_fixed_clock},
+    {"store_json_filter_agrees_with_the_matcher", test_store_json_filter_agrees_with_the_matcher},
     {"fast_segments_rewritten_when_idle", test_fast_segments_rewritten_when_idle},
     {"restart_keeps_everything", test_restart_keeps_everything},
     {"crash_keeps_acknowledged_events", test_crash_keeps_acknowledged_events},
