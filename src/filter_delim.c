@@ -2,6 +2,9 @@
 #include "filter_int.h"
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Where one event field lies (its text without quotes or brackets) and its position, from 1. */
 typedef struct sw_span { size_t off, len, idx; } sw_span;
@@ -166,6 +169,29 @@ int sw_fdelim_compile(sw_fparser *ps) {
 
 static int sw_fdelim_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+/* The end of the unquoted field starting at p: the first space, tab, CR or LF at or after p, or n. 16 bytes
+ * at a time where SSE2 is there: a byte is one of the four when it equals ' ', or is at most '\r' and one of
+ * '\t', '\n', '\r' (checked per byte only when some byte is below '\x0e'). */
+static size_t sw_fdelim_field_end(const char *m, size_t p, size_t n) {
+#if defined(__SSE2__)
+    const __m128i sp = _mm_set1_epi8(' '), lim = _mm_set1_epi8(0x0e);
+    while (p + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(m + p));
+        /* signed compare: bytes >= 0x80 are negative, so exclude them with a second test */
+        __m128i low = _mm_andnot_si128(_mm_cmplt_epi8(x, _mm_setzero_si128()), _mm_cmplt_epi8(x, lim));
+        unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, sp), low));
+        while (bits) {
+            unsigned b = (unsigned)__builtin_ctz(bits);
+            if (sw_fdelim_space(m[p + b])) return p + b;
+            bits &= bits - 1;
+        }
+        p += 16;
+    }
+#endif
+    while (p < n && !sw_fdelim_space(m[p])) p++;
+    return p;
+}
+
 /* Reads the field at or after *pos into *off and *len and moves *pos past it; 0 when none is left.
  * "The characters between a pair of square brackets [] or two double quotes ("") are treated as a
  * single field" (space-delimited page); the delimiters are not part of the value ($4 in its example). */
@@ -180,16 +206,20 @@ static int sw_fdelim_next(const char *m, size_t n, size_t *pos, size_t *off, siz
         *len = q - p - 1;
         *pos = c ? q + 1 : n;
     } else if (m[p] == '[') {
-        int depth = 0;
-        for (q = p; q < n; q++) {
-            if (m[q] == '[') depth++;
-            else if (m[q] == ']' && --depth == 0) break;
+        int depth = 1;
+        for (q = p + 1; q < n; q++) {
+            const char *c = memchr(m + q, ']', n - q); /* nested '[' are rare: check the span once */
+            if (!c) { q = n; break; }
+            size_t close = (size_t)(c - m);
+            for (size_t k = q; k < close; k++) depth += m[k] == '[';
+            q = close;
+            if (--depth == 0) break;
         }
         *off = p + 1;
         *len = q - p - 1;
         *pos = q < n ? q + 1 : n;
     } else {
-        for (q = p; q < n && !sw_fdelim_space(m[q]); q++) {}
+        q = sw_fdelim_field_end(m, p, n);
         *off = p;
         *len = q - p;
         *pos = q;

@@ -717,8 +717,68 @@ static void test_memfind_agrees_with_memmem(void) {
     }
 }
 
+/* The field splitter (16 bytes at a time) agrees with the documented rules, written plainly here: fields are
+ * separated by spaces, tabs, CR or LF; "..." and [...] (nested) are one field without their delimiters. */
+typedef struct ref_fields { char f[64][96]; int n; } ref_fields;
+
+static void collect_field(void *ud, const char *name, size_t nlen, const char *value, size_t vlen) {
+    ref_fields *r = ud;
+    (void)name, (void)nlen;
+    if (r->n < 64) snprintf(r->f[r->n++], 96, "%.*s", (int)vlen, value);
+}
+
+static int ref_split(const char *m, size_t n, ref_fields *r) {
+    size_t p = 0;
+    r->n = 0;
+    for (;;) {
+        while (p < n && strchr(" \t\r\n", m[p]) && m[p]) p++;
+        if (p >= n) return r->n;
+        size_t q, off, len;
+        if (m[p] == '"') {
+            for (q = p + 1; q < n && m[q] != '"'; q++) {}
+            off = p + 1, len = q - p - 1, p = q < n ? q + 1 : n;
+        } else if (m[p] == '[') {
+            int depth = 0;
+            for (q = p; q < n; q++) {
+                if (m[q] == '[') depth++;
+                else if (m[q] == ']' && --depth == 0) break;
+            }
+            off = p + 1, len = q - p - 1, p = q < n ? q + 1 : n;
+        } else {
+            for (q = p; q < n && !(m[q] && strchr(" \t\r\n", m[q])); q++) {}
+            off = p, len = q - p, p = q;
+        }
+        if (r->n < 64) snprintf(r->f[r->n++], 96, "%.*s", (int)len, m + off);
+    }
+}
+
+static void test_delimited_split_agrees_with_the_rules(void) {
+    sw_filter *f = sw_filter_compile("[...]", 5, NULL, 0);
+    T_ASSERT(f != NULL);
+    uint32_t x = 4242;
+    static ref_fields want, got;
+    for (int round = 0; round < 20000 && f; round++) {
+        char m[90];
+        x = x * 1103515245u + 12345u;
+        size_t n = (x >> 8) % 80;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            m[i] = "ab  \t\r\n[]\"\x0b\x0c\xc3\xa9-"[(x >> 16) % 16];
+        }
+        ref_split(m, n, &want);
+        got.n = 0;
+        sw_filter_fields(f, m, n, collect_field, &got);
+        int same = want.n == got.n;
+        for (int k = 0; same && k < want.n; k++) same = strcmp(want.f[k], got.f[k]) == 0;
+        if (!same) fprintf(stderr, "  split differs on \"%.*s\": %d vs %d fields\n", (int)n, m, got.n, want.n);
+        T_ASSERT(same);
+    }
+    sw_filter_free(f);
+}
+
 sw_test_case sw_tests[] = {
     {"memfind_agrees_with_memmem", test_memfind_agrees_with_memmem},
+    {"delimited_split_agrees_with_the_rules", test_delimited_split_agrees_with_the_rules},
     {"doc_unstructured_terms", test_doc_unstructured_terms},
     {"doc_unstructured_page", test_doc_unstructured_page},
     {"doc_regex", test_doc_regex},
