@@ -157,14 +157,12 @@ ls_seg *ls_seg_write(ls_scratch *x, const char *dir, uint64_t gen, ls_sev *ev, s
  * dir/seg-<gen>.sws (temp file, fsync, rename, fsync dir) and loaded. */
 int ls_seg_build(ls_scratch *x, uint64_t gen, ls_sev *ev, size_t n, int level);
 ls_seg *ls_seg_commit(ls_scratch *x, const char *dir, uint64_t gen);
-/* Working memory for ls_seg_write kept from one segment to the next (one per flusher thread); a NULL
- * scratch makes ls_seg_write use a temporary one. */
+/* Working memory for ls_seg_write kept from one segment to the next (one per flusher thread). */
 ls_scratch *ls_scratch_new(void);
-/* Frees the head chunks kept for reuse (sw_logstore_close). */
-void ls_chunk_pool_drain(void);
-/* Frees the decoded-block buffers kept for reuse (sw_logstore_close). */
-void ls_dblock_pool_drain(void);
 void ls_scratch_free(ls_scratch *x);
+/* Free the head chunks and decoded-block buffers kept for reuse (sw_logstore_close). */
+void ls_chunk_pool_drain(void);
+void ls_dblock_pool_drain(void);
 /* Maps and checks path; NULL (reported) when the file or its index is damaged. */
 ls_seg *ls_seg_load(const char *path, uint64_t gen);
 void ls_seg_release(ls_seg *g);

@@ -14,6 +14,7 @@
  * delimit, where a column of lengths costs about a byte per event.
  * All integers little-endian. */
 #include "alloc.h"
+#include "varint.h"
 #include "crc32c.h"
 #include "log.h"
 #include "logstore_int.h"
@@ -46,26 +47,6 @@ static void put_u64(sw_buf *b, uint64_t v) { put_u32(b, (uint32_t)v); put_u32(b,
 static uint32_t get_u32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint64_t get_u64(const uint8_t *p) { return get_u32(p) | (uint64_t)get_u32(p + 4) << 32; }
 
-static void put_varint(sw_buf *b, uint64_t v) {
-    uint8_t tmp[10];
-    size_t n = 0;
-    while (v >= 0x80) { tmp[n++] = (uint8_t)(v | 0x80); v >>= 7; }
-    tmp[n++] = (uint8_t)v;
-    sw_buf_append(b, tmp, n);
-}
-static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
-
-/* Reads one varint from [*p, end); returns -1 when it runs past end or over 10 bytes. */
-static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out) {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 70 && *p < end; shift += 7) {
-        uint8_t c = *(*p)++;
-        v |= (uint64_t)(c & 0x7f) << shift;
-        if (!(c & 0x80)) { *out = v; return 0; }
-    }
-    return -1;
-}
 
 /* ---------- token filter: hashed set of the byte trigrams of the block's messages ---------- */
 
@@ -176,10 +157,10 @@ static int builder_add_block(seg_builder *sb, const ls_sev *ev, size_t n) {
     for (int c = 0; c < 4; c++) sw_buf_reset(&sb->col[c]);
     for (size_t i = 0; i < n; i++) {
         const ls_sev *e = &ev[i];
-        put_varint(&sb->col[0], zigzag(e->ts - pts));
-        put_varint(&sb->col[1], zigzag(e->ingest - ping));
-        put_varint(&sb->col[2], zigzag((int64_t)(e->seq - pseq)));
-        put_varint(&sb->col[3], count_newlines(e->msg, e->len));
+        sw_varint_put(&sb->col[0], sw_zigzag(e->ts - pts));
+        sw_varint_put(&sb->col[1], sw_zigzag(e->ingest - ping));
+        sw_varint_put(&sb->col[2], sw_zigzag((int64_t)(e->seq - pseq)));
+        sw_varint_put(&sb->col[3], count_newlines(e->msg, e->len));
         pts = e->ts, ping = e->ingest, pseq = e->seq;
         msg_bytes += e->len;
         if (!st || st->id != e->stream) {
@@ -344,11 +325,7 @@ ls_seg *ls_seg_commit(ls_scratch *x, const char *dir, uint64_t gen) {
 }
 
 ls_seg *ls_seg_write(ls_scratch *x, const char *dir, uint64_t gen, ls_sev *ev, size_t n, int level) {
-    ls_scratch *own = x ? NULL : ls_scratch_new();
-    if (!x) x = own;
-    ls_seg *seg = ls_seg_build(x, gen, ev, n, level) ? NULL : ls_seg_commit(x, dir, gen);
-    ls_scratch_free(own);
-    return seg;
+    return ls_seg_build(x, gen, ev, n, level) ? NULL : ls_seg_commit(x, dir, gen);
 }
 
 /* ---------- loading ---------- */
@@ -503,8 +480,8 @@ long ls_block_decode(sw_logstore *s, const ls_seg *seg, ls_block *b, sw_buf *out
     uint32_t k = 0, left = b->streams[0].count;
     for (uint32_t i = 0; i < b->nevents; i++) {
         uint64_t dts, ding, dseq, lines;
-        if (get_varint(&col[0], end[0], &dts) || get_varint(&col[1], end[1], &ding) || get_varint(&col[2], end[2], &dseq) ||
-            get_varint(&col[3], end[3], &lines))
+        if (sw_varint_get(&col[0], end[0], &dts) || sw_varint_get(&col[1], end[1], &ding) || sw_varint_get(&col[2], end[2], &dseq) ||
+            sw_varint_get(&col[3], end[3], &lines))
             return block_damaged(s, seg, b, "bad event encoding");
         const char *eol = msg - 1;  /* msgs_off >= 16, so this stays inside the buffer */
         for (uint64_t l = 0; l <= lines; l++)
@@ -513,7 +490,7 @@ long ls_block_decode(sw_logstore *s, const ls_seg *seg, ls_block *b, sw_buf *out
         while (left == 0 && k + 1 < b->nstreams) left = b->streams[++k].count;
         if (left == 0) return block_damaged(s, seg, b, "stream counts do not add up");
         left--;
-        ts += unzigzag(dts), ing += unzigzag(ding), seq += (uint64_t)unzigzag(dseq);
+        ts += sw_unzigzag(dts), ing += sw_unzigzag(ding), seq += (uint64_t)sw_unzigzag(dseq);
         ev[i] = (ls_sev){ts, ing, seq, b->streams[k].id, msg, (uint32_t)len};
         msg = eol + 1;
     }

@@ -1,6 +1,7 @@
 /* tscodec.c -- see tscodec.h. Block: "T1" | kind (0 decimal, 1 xor) | exponent | varint n | varint raw length
  * | crc32c (4 bytes, little-endian) of the zstd frame | zstd frame of [timestamp column][value column]. */
 #include "tscodec.h"
+#include "varint.h"
 #include "crc32c.h"
 #include <math.h>
 #include <string.h>
@@ -13,26 +14,6 @@
 static const double sw_ts_p10[SW_TS_MAX_EXP + 1] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
                                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 
-static void put_varint(sw_buf *b, uint64_t v) {
-    uint8_t tmp[10];
-    size_t n = 0;
-    while (v >= 0x80) tmp[n++] = (uint8_t)(v | 0x80), v >>= 7;
-    tmp[n++] = (uint8_t)v;
-    sw_buf_append(b, tmp, n);
-}
-
-static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out) {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-        uint8_t c = *(*p)++;
-        v |= (uint64_t)(c & 0x7f) << shift;
-        if (!(c & 0x80)) { *out = v; return 0; }
-    }
-    return -1;
-}
-
-static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
 static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
 
@@ -63,7 +44,7 @@ static void timestamps(sw_buf *b, const uint32_t *t, size_t n) {
     int64_t prev = 0, pdelta = 0;
     for (size_t i = 0; i < n; i++) {
         int64_t delta = (int64_t)t[i] - prev;
-        put_varint(b, zigzag(delta - pdelta));
+        sw_varint_put(b, sw_zigzag(delta - pdelta));
         prev = t[i], pdelta = delta;
     }
 }
@@ -72,7 +53,7 @@ static void values_decimal(sw_buf *b, const double *v, size_t n, int e) {
     int64_t prev = 0, m = 0;
     for (size_t i = 0; i < n; i++) {
         decimal_at(v[i], e, &m);
-        put_varint(b, zigzag(m - prev));
+        sw_varint_put(b, sw_zigzag(m - prev));
         prev = m;
     }
 }
@@ -114,8 +95,8 @@ int sw_ts_encode(sw_buf *out, const uint32_t *t, const double *v, size_t n, int 
     uint8_t head[3] = {'T', '1', (uint8_t)kind};
     sw_buf_append(out, head, 3);
     sw_buf_putc(out, (char)(kind == SW_TS_KIND_DECIMAL ? e : 0));
-    put_varint(out, n);
-    put_varint(out, raw.len);
+    sw_varint_put(out, n);
+    sw_varint_put(out, raw.len);
     size_t bound = ZSTD_compressBound(raw.len), at = out->len + 4;
     sw_buf_reserve(out, 4 + bound);
     size_t clen = ZSTD_compress(out->data + at, bound, raw.data, raw.len, zstd_level);
@@ -135,7 +116,7 @@ long sw_ts_decode(const uint8_t *p, size_t len, uint32_t *t, double *v) {
     if (len < 4 || p[0] != 'T' || p[1] != '1' || p[2] > SW_TS_KIND_XOR || p[3] > SW_TS_MAX_EXP) return -1;
     int kind = p[2], e = p[3];
     p += 4;
-    if (get_varint(&p, end, &n) || get_varint(&p, end, &rawlen) || n == 0 || n > SW_TS_MAX_BLOCK ||
+    if (sw_varint_get(&p, end, &n) || sw_varint_get(&p, end, &rawlen) || n == 0 || n > SW_TS_MAX_BLOCK ||
         rawlen > 20 * (uint64_t)n || end - p < 4)
         return -1;
     uint32_t crc = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -152,8 +133,8 @@ long sw_ts_decode(const uint8_t *p, size_t len, uint32_t *t, double *v) {
         size_t i = 0;
         for (; i < n; i++) {
             uint64_t z;
-            if (get_varint(&q, qe, &z)) break;
-            int64_t delta = pdelta + unzigzag(z), ts = prev + delta;
+            if (sw_varint_get(&q, qe, &z)) break;
+            int64_t delta = pdelta + sw_unzigzag(z), ts = prev + delta;
             if (ts < 0 || ts > UINT32_MAX || (i && ts < prev)) break;
             t[i] = (uint32_t)ts, prev = ts, pdelta = delta;
         }
@@ -161,8 +142,8 @@ long sw_ts_decode(const uint8_t *p, size_t len, uint32_t *t, double *v) {
             int64_t m = 0;
             for (i = 0; i < n; i++) {
                 uint64_t z;
-                if (get_varint(&q, qe, &z)) break;
-                m = (int64_t)((uint64_t)m + (uint64_t)unzigzag(z));
+                if (sw_varint_get(&q, qe, &z)) break;
+                m = (int64_t)((uint64_t)m + (uint64_t)sw_unzigzag(z));
                 v[i] = (double)m / sw_ts_p10[e];
             }
         } else if (i == n) {

@@ -8,11 +8,13 @@
 extern const char sw_model_logs[], sw_model_logs_end[];
 
 static sw_model *M;
+static void free_model(void) { sw_model_free(M); }
 
 static const sw_shape *input(void) {
     static const sw_shape *shape;
     if (!shape) {
         char err[256];
+        atexit(free_model);
         M = sw_model_load(sw_model_logs, (size_t)(sw_model_logs_end - sw_model_logs), err, sizeof err);
         const sw_operation *op = M ? sw_model_op(M, "PutLogEvents", 12) : NULL;
         shape = op ? op->input : NULL;
@@ -114,11 +116,7 @@ static void test_truncated_at_every_offset(void) {
         free(copy);
     }
     T_EQ_INT(dec(body), 0);
-}
-
-static void test_cleanup(void) {
     sw_arena_free(&A);
-    sw_model_free(M);
 }
 
 sw_test_case sw_tests[] = {
@@ -127,7 +125,6 @@ sw_test_case sw_tests[] = {
     {"many_events_grow_the_array", test_many_events_grow_the_array},
     {"declines", test_declines},
     {"truncated_at_every_offset", test_truncated_at_every_offset},
-    {"cleanup", test_cleanup},
     {NULL, NULL},
 };
 
