@@ -3,9 +3,13 @@
 #include "metrics.h"
 #include "alloc.h"
 #include "buf.h"
+#include "clock.h"
 #include "hash.h"
 #include "log.h"
+#include "metrics_disk.h"
+#include "tscodec.h"
 #include "wal.h"
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -13,8 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define SW_BLOCK_MAX 256
+/* The head is sealed and written to a block file when it holds this many samples (~50 MB of head and
+ * ~70 MB of log), or when its oldest sample arrived this long ago on the engine's clock. */
+#define SW_FLUSH_SAMPLES (4u << 20)
+#define SW_FLUSH_INTERVAL_MS (2 * 3600 * 1000LL)
 
 /* Log record entries (one record per put, so a put is atomic on replay). */
 enum { SW_REC_METRIC = 'M', SW_REC_SERIES = 'U', SW_REC_VALUE = 'V', SW_REC_SET = 'A' };
@@ -28,12 +37,27 @@ typedef struct sw_block {
 
 typedef struct sw_set_sample { uint32_t t; double count, sum, min, max; } sw_set_sample;
 
+/* A block of samples in a block file (metrics_disk.h). */
+typedef struct sw_dref {
+    const sw_mb_file *f;
+    uint64_t off;
+    uint32_t len, n, tmin, tmax;
+    uint8_t kind;
+} sw_dref;
+
 typedef struct sw_series {
     char *unit;
-    sw_block *blocks;
+    uint32_t owner;       /* the metric's sequence number; 0 for a series of m->lost */
+    sw_block *blocks;     /* the head: samples since the last seal, in arrival order */
     size_t nblocks, bcap;
     sw_set_sample *sets;
     size_t nsets, scap;
+    sw_block *fblocks;    /* sealed and being written to a block file (read-only until it is) */
+    size_t nfblocks;
+    sw_set_sample *fsets;
+    size_t nfsets;
+    sw_dref *refs;        /* blocks on disk */
+    size_t nrefs, rcap;
 } sw_series;
 
 typedef struct sw_metric {
@@ -62,6 +86,24 @@ struct sw_metrics {
     uint64_t samples;
     uint64_t seed;
     sw_buf rec;           /* the record being built, under the write lock */
+    /* Block files and the log's generations: the log being written becomes metrics.wal.GEN when sealed; a
+     * block file mb-LO-HI.swb holds every sample of generations LO..HI. */
+    char *dir;
+    sw_mb_file **files;
+    size_t nfiles, fcap;
+    uint64_t covered;     /* the newest generation in a block file */
+    uint64_t next_gen;    /* the generation the log being written gets when sealed */
+    uint64_t pending_lo;  /* the oldest sealed generation not yet in a block file (0: none) */
+    uint64_t head_samples, flushes, damaged_blocks, damaged_files;
+    size_t flush_samples; /* seal the head when it holds this many samples */
+    int64_t flush_interval_ms, last_flush_ms;
+    pthread_mutex_t flush_lock;   /* one seal-and-write at a time */
+    pthread_mutex_t bg_lock;
+    pthread_cond_t bg_cv;
+    pthread_t bg;
+    int bg_running, bg_stop;
+    pthread_mutex_t scratch_lock;
+    struct sw_scratch *scratch_free;
 };
 
 /* ---------- identity keys ---------- */
@@ -234,6 +276,7 @@ static uint32_t sw_series_create(sw_metrics *m, sw_metric *mt, const char *unit)
     sw_series *s = &m->series[m->nseries];
     memset(s, 0, sizeof *s);
     s->unit = sw_strdup(unit);
+    s->owner = mt->seq;
     mt->series = sw_realloc(mt->series, (mt->nseries + 1) * sizeof *mt->series);
     mt->series[mt->nseries++] = (uint32_t)m->nseries;
     return (uint32_t)m->nseries++;
@@ -327,6 +370,7 @@ static void sw_apply(sw_metrics *m, const sw_datum *d, sw_key_prefix *pre, sw_bu
     }
     if (d->t > mt->last_t) mt->last_t = d->t;
     m->samples++;
+    m->head_samples++;
 }
 
 int sw_metrics_put(sw_metrics *m, const sw_datum *d, size_t n) {
@@ -337,7 +381,13 @@ int sw_metrics_put(sw_metrics *m, const sw_datum *d, size_t n) {
     sw_buf_reset(&m->rec);
     for (size_t i = 0; i < n; i++) sw_apply(m, &d[i], &pre, &key);
     uint64_t lsn = sw_wal_append(m->wal, m->rec.data, m->rec.len);
+    int full = m->head_samples >= m->flush_samples;
     pthread_rwlock_unlock(&m->lock);
+    if (full) {
+        pthread_mutex_lock(&m->bg_lock);
+        pthread_cond_signal(&m->bg_cv);
+        pthread_mutex_unlock(&m->bg_lock);
+    }
     sw_buf_free(&key);
     return sw_wal_sync(m->wal, lsn);
 }
@@ -439,6 +489,7 @@ static int sw_replay(const uint8_t *payload, size_t len, void *arg) {
                 sw_series_add_set(&m->series[sid], t, a, b, c, d);
             }
             m->samples++;
+            m->head_samples++;
         } else return -1;
     }
     if (r.bad) return -1;
@@ -459,27 +510,468 @@ static void sw_metrics_fix_last_t(sw_metrics *m) {
     }
 }
 
+/* ---------- block files ---------- */
+
+/* Decode buffers for one block (a query or a flush borrows one; they are kept for reuse). */
+typedef struct sw_scratch {
+    struct sw_scratch *next;
+    uint32_t t[SW_TS_MAX_BLOCK], t2[SW_TS_MAX_BLOCK];
+    double v[SW_TS_MAX_BLOCK], sum[SW_TS_MAX_BLOCK], min[SW_TS_MAX_BLOCK], max[SW_TS_MAX_BLOCK];
+} sw_scratch;
+
+static sw_scratch *sw_scratch_get(sw_metrics *m) {
+    pthread_mutex_lock(&m->scratch_lock);
+    sw_scratch *s = m->scratch_free;
+    if (s) m->scratch_free = s->next;
+    pthread_mutex_unlock(&m->scratch_lock);
+    return s ? s : sw_malloc(sizeof *s);
+}
+
+static void sw_scratch_put(sw_metrics *m, sw_scratch *s) {
+    if (!s) return;
+    pthread_mutex_lock(&m->scratch_lock);
+    s->next = m->scratch_free;
+    m->scratch_free = s;
+    pthread_mutex_unlock(&m->scratch_lock);
+}
+
+static void sw_series_add_ref(sw_series *s, const sw_mb_file *f, const sw_mb_entry *e) {
+    if (s->nrefs == s->rcap) {
+        s->rcap = s->rcap ? s->rcap * 2 : 4;
+        s->refs = sw_realloc(s->refs, s->rcap * sizeof *s->refs);
+    }
+    s->refs[s->nrefs++] = (sw_dref){f, e->off, e->len, e->n, e->tmin, e->tmax, e->kind};
+}
+
+static void sw_wal_path(const sw_metrics *m, uint64_t gen, char *out, size_t outlen) {
+    if (gen) snprintf(out, outlen, "%s/metrics.wal.%llu", m->dir, (unsigned long long)gen);
+    else snprintf(out, outlen, "%s/metrics.wal", m->dir);
+}
+
+/* The catalog of a block file (format in metrics_disk.h), built under the write lock. */
+static void sw_catalog_build(sw_metrics *m, sw_buf *b) {
+    sw_buf_reset(b);
+    uint32_t n = (uint32_t)m->nmetrics;
+    sw_buf_append(b, &n, 4);
+    for (size_t i = 0; i < m->nmetrics; i++) {
+        const sw_metric *mt = m->metrics[i];
+        uint32_t kl = (uint32_t)mt->keylen;
+        sw_buf_append(b, &kl, 4);
+        sw_buf_append(b, mt->key, mt->keylen);
+        sw_buf_append(b, &mt->last_t, 4);
+    }
+    n = (uint32_t)m->nseries;
+    sw_buf_append(b, &n, 4);
+    for (size_t i = 0; i < m->nseries; i++) {
+        const sw_series *s = &m->series[i];
+        uint8_t ul = (uint8_t)strlen(s->unit);
+        sw_buf_append(b, &s->owner, 4);
+        sw_buf_putc(b, (char)ul);
+        sw_buf_append(b, s->unit, ul);
+    }
+}
+
+/* Rebuilds metrics and series from a catalog into an empty engine. -1 (and the engine left empty of
+ * nothing it cannot hold) when the bytes are inconsistent: the caller then tries an older catalog. */
+static int sw_catalog_load(sw_metrics *m, const uint8_t *p, size_t len) {
+    sw_reader r = {p, p + len, 0};
+    uint32_t nm = sw_rd_u32(&r);
+    if (r.bad || nm > len / 8) return -1;
+    for (uint32_t i = 0; i < nm; i++) {
+        uint32_t kl = sw_rd_u32(&r);
+        const char *key = sw_rd_bytes(&r, kl);
+        uint32_t last = sw_rd_u32(&r);
+        if (r.bad) return -1;
+        if (kl == 4 && !memcmp(key, "\0\0\0\0", 4)) {
+            sw_lost_metrics_upto(m, m->nmetrics + 1);
+        } else {
+            if (kl < 8 || key[kl - 1] != '\0') return -1;
+            sw_metric_create(m, key, kl);
+        }
+        m->metrics[m->nmetrics - 1]->last_t = last;
+    }
+    uint32_t ns = sw_rd_u32(&r);
+    if (r.bad || ns > len / 5) return -1;
+    for (uint32_t i = 0; i < ns; i++) {
+        uint32_t owner = sw_rd_u32(&r);
+        if (r.bad || r.p >= r.end) return -1;
+        uint8_t ul = *r.p++;
+        const char *u = sw_rd_bytes(&r, ul);
+        if (r.bad || ul > 63 || owner > m->nmetrics) return -1;
+        char unit[64];
+        memcpy(unit, u, ul);
+        unit[ul] = '\0';
+        if (owner == 0) sw_lost_series_upto(m, (uint32_t)m->nseries + 1);
+        else sw_series_create(m, m->metrics[owner - 1], unit);
+    }
+    return r.p == r.end ? 0 : -1;
+}
+
+static void sw_metrics_add_file(sw_metrics *m, sw_mb_file *f) {
+    if (m->nfiles == m->fcap) {
+        m->fcap = m->fcap ? m->fcap * 2 : 16;
+        m->files = sw_realloc(m->files, m->fcap * sizeof *m->files);
+    }
+    m->files[m->nfiles++] = f;
+    for (uint32_t i = 0; i < f->nentries; i++) {
+        sw_mb_entry e;
+        sw_mb_entry_at(f, i, &e);
+        if (e.series >= m->nseries) {
+            if (e.series - m->nseries > SW_MAX_GAP) { m->damaged_blocks++; continue; }
+            sw_lost_series_upto(m, e.series + 1);
+        }
+        sw_series_add_ref(&m->series[e.series], f, &e);
+    }
+}
+
+/* The samples of sealed head blocks, in time order (a stable sort keeps arrival order for equal times). */
+typedef struct { uint32_t t, i; } sw_tpos;
+static int sw_tpos_cmp(const void *a, const void *b) {
+    const sw_tpos *x = a, *y = b;
+    return x->t != y->t ? (x->t > y->t) - (x->t < y->t) : (x->i > y->i) - (x->i < y->i);
+}
+
+typedef struct sw_flush_buf {
+    uint32_t *t;
+    double *c[4];
+    sw_tpos *pos;
+    double *tmp;
+    size_t cap;
+} sw_flush_buf;
+
+static void sw_flush_buf_reserve(sw_flush_buf *fb, size_t n) {
+    if (n <= fb->cap) return;
+    fb->cap = n * 2;
+    fb->t = sw_realloc(fb->t, fb->cap * sizeof *fb->t);
+    for (int k = 0; k < 4; k++) fb->c[k] = sw_realloc(fb->c[k], fb->cap * sizeof(double));
+    fb->pos = sw_realloc(fb->pos, fb->cap * sizeof *fb->pos);
+    fb->tmp = sw_realloc(fb->tmp, fb->cap * sizeof(double));
+}
+
+static void sw_flush_buf_free(sw_flush_buf *fb) {
+    sw_free(fb->t);
+    for (int k = 0; k < 4; k++) sw_free(fb->c[k]);
+    sw_free(fb->pos);
+    sw_free(fb->tmp);
+}
+
+/* Orders t and the first ncols columns by time when they are not already. */
+static void sw_flush_sort(sw_flush_buf *fb, size_t n, int ncols) {
+    size_t i = 1;
+    while (i < n && fb->t[i - 1] <= fb->t[i]) i++;
+    if (i >= n) return;
+    for (i = 0; i < n; i++) fb->pos[i] = (sw_tpos){fb->t[i], (uint32_t)i};
+    qsort(fb->pos, n, sizeof *fb->pos, sw_tpos_cmp);
+    for (int k = 0; k < ncols; k++) {
+        for (i = 0; i < n; i++) fb->tmp[i] = fb->c[k][fb->pos[i].i];
+        memcpy(fb->c[k], fb->tmp, n * sizeof(double));
+    }
+    for (i = 0; i < n; i++) fb->t[i] = fb->pos[i].t;
+}
+
+/* Writes one series' sealed samples. */
+static int sw_flush_series(sw_mb_writer *w, uint32_t sid, const sw_series *s, sw_flush_buf *fb) {
+    size_t n = 0;
+    for (size_t k = 0; k < s->nfblocks; k++) n += s->fblocks[k].n;
+    if (n) {
+        sw_flush_buf_reserve(fb, n);
+        n = 0;
+        for (size_t k = 0; k < s->nfblocks; k++) {
+            memcpy(fb->t + n, s->fblocks[k].t, s->fblocks[k].n * sizeof *fb->t);
+            memcpy(fb->c[0] + n, s->fblocks[k].v, s->fblocks[k].n * sizeof(double));
+            n += s->fblocks[k].n;
+        }
+        sw_flush_sort(fb, n, 1);
+        if (sw_mb_add_values(w, sid, fb->t, fb->c[0], n)) return -1;
+    }
+    if (s->nfsets) {
+        n = s->nfsets;
+        sw_flush_buf_reserve(fb, n);
+        for (size_t k = 0; k < n; k++) {
+            const sw_set_sample *x = &s->fsets[k];
+            fb->t[k] = x->t, fb->c[0][k] = x->count, fb->c[1][k] = x->sum, fb->c[2][k] = x->min, fb->c[3][k] = x->max;
+        }
+        sw_flush_sort(fb, n, 4);
+        if (sw_mb_add_sets(w, sid, fb->t, fb->c[0], fb->c[1], fb->c[2], fb->c[3], n)) return -1;
+    }
+    return 0;
+}
+
+static void sw_series_free_sealed(sw_series *s) {
+    for (size_t k = 0; k < s->nfblocks; k++) { sw_free(s->fblocks[k].t); sw_free(s->fblocks[k].v); }
+    sw_free(s->fblocks);
+    sw_free(s->fsets);
+    s->fblocks = NULL, s->fsets = NULL;
+    s->nfblocks = s->nfsets = 0;
+}
+
+/* Puts sealed samples back in the head after a failed write, so they are kept (and written next time). */
+static void sw_series_unseal(sw_series *s) {
+    for (size_t k = 0; k < s->nfblocks; k++) {
+        for (uint32_t i = 0; i < s->fblocks[k].n; i++) sw_series_add_value(s, s->fblocks[k].t[i], s->fblocks[k].v[i]);
+    }
+    for (size_t k = 0; k < s->nfsets; k++) {
+        const sw_set_sample *x = &s->fsets[k];
+        sw_series_add_set(s, x->t, x->count, x->sum, x->min, x->max);
+    }
+    sw_series_free_sealed(s);
+}
+
+int sw_metrics_flush(sw_metrics *m) {
+    pthread_mutex_lock(&m->flush_lock);
+    sw_buf catalog;
+    sw_buf_init(&catalog);
+    pthread_rwlock_wrlock(&m->lock);
+    if (m->head_samples == 0 && !m->pending_lo) {
+        pthread_rwlock_unlock(&m->lock);
+        pthread_mutex_unlock(&m->flush_lock);
+        sw_buf_free(&catalog);
+        return 0;
+    }
+    /* Seal: the head becomes read-only, the log moves to its generation's name, and a new log starts. */
+    uint64_t gen = m->next_gen, lo = m->pending_lo ? m->pending_lo : gen;
+    char live[4200], sealed[4200];
+    sw_wal_path(m, 0, live, sizeof live);
+    sw_wal_path(m, gen, sealed, sizeof sealed);
+    if (sw_wal_rotate(m->wal, live, sealed, m->dir)) {
+        pthread_rwlock_unlock(&m->lock);
+        pthread_mutex_unlock(&m->flush_lock);
+        sw_buf_free(&catalog);
+        return -1;
+    }
+    m->next_gen++;
+    m->pending_lo = lo;
+    size_t nseries = m->nseries;
+    uint64_t sealed_samples = m->head_samples;
+    for (size_t i = 0; i < nseries; i++) {
+        sw_series *s = &m->series[i];
+        s->fblocks = s->blocks, s->nfblocks = s->nblocks;
+        s->fsets = s->sets, s->nfsets = s->nsets;
+        s->blocks = NULL, s->sets = NULL;
+        s->nblocks = s->bcap = s->nsets = s->scap = 0;
+    }
+    m->head_samples = 0;
+    m->last_flush_ms = sw_clock_now_ms();
+    sw_catalog_build(m, &catalog);
+    pthread_rwlock_unlock(&m->lock);
+
+    /* Write: the sealed blocks are read-only now, so this runs beside puts and queries. */
+    int64_t t0 = sw_clock_real_ms();
+    sw_mb_writer w;
+    sw_flush_buf fb = {0};
+    int rc = sw_mb_begin(&w, m->dir, lo, gen);
+    for (size_t i = 0; rc == 0 && i < nseries; i++) rc = sw_flush_series(&w, (uint32_t)i, &m->series[i], &fb);
+    if (rc == 0) rc = sw_mb_finish(&w, catalog.data, catalog.len);
+    else sw_mb_abort(&w);
+    sw_flush_buf_free(&fb);
+    sw_buf_free(&catalog);
+    sw_mb_file *f = NULL;
+    char path[4200], name[64], why[256] = "";
+    sw_mb_name(name, sizeof name, lo, gen);
+    snprintf(path, sizeof path, "%s/%s", m->dir, name);
+    if (rc == 0 && !(f = sw_mb_open(path, why, sizeof why))) rc = -1;
+
+    pthread_rwlock_wrlock(&m->lock);
+    for (size_t i = 0; i < nseries; i++) {
+        if (rc == 0) sw_series_free_sealed(&m->series[i]);
+        else sw_series_unseal(&m->series[i]);
+    }
+    if (rc == 0) {
+        sw_metrics_add_file(m, f);
+        m->covered = gen;
+        m->pending_lo = 0;
+        m->flushes++;
+    } else {
+        m->head_samples += sealed_samples;
+    }
+    pthread_rwlock_unlock(&m->lock);
+    if (rc == 0) {
+        /* The file holds every sample of generations lo..gen: their logs can go. */
+        for (uint64_t g = lo; g <= gen; g++) {
+            sw_wal_path(m, g, sealed, sizeof sealed);
+            unlink(sealed);
+        }
+        sw_log("info", "metrics: head written to a block file", "\"file\":\"%s\",\"samples\":%llu,\"ms\":%lld", name,
+               (unsigned long long)f->samples, (long long)(sw_clock_real_ms() - t0));
+    } else {
+        sw_log("error", "metrics: could not write a block file; the samples stay in the head and their logs are kept",
+               "\"file\":\"%s\",\"errno\":%d,\"reason\":\"%s\"", name, errno, why);
+    }
+    pthread_mutex_unlock(&m->flush_lock);
+    return rc;
+}
+
+/* The background writer: seals the head when it is large or old (on the injectable clock). */
+static void *sw_metrics_bg(void *arg) {
+    sw_metrics *m = arg;
+    pthread_mutex_lock(&m->bg_lock);
+    while (!m->bg_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(&m->bg_cv, &m->bg_lock, &ts);
+        if (m->bg_stop) break;
+        pthread_mutex_unlock(&m->bg_lock);
+        pthread_rwlock_rdlock(&m->lock);
+        int due = m->pending_lo || m->head_samples >= m->flush_samples ||
+                  (m->head_samples && sw_clock_now_ms() - m->last_flush_ms >= m->flush_interval_ms);
+        pthread_rwlock_unlock(&m->lock);
+        if (due) sw_metrics_flush(m);
+        pthread_mutex_lock(&m->bg_lock);
+    }
+    pthread_mutex_unlock(&m->bg_lock);
+    return NULL;
+}
+
+typedef struct { uint64_t gen; char name[256]; } sw_gen_file;
+static int sw_gen_cmp(const void *a, const void *b) {
+    uint64_t x = ((const sw_gen_file *)a)->gen, y = ((const sw_gen_file *)b)->gen;
+    return (x > y) - (x < y);
+}
+
+typedef struct { uint64_t lo, hi; char name[256]; } sw_mb_name_t;
+static int sw_mb_hi_cmp(const void *a, const void *b) {
+    const sw_mb_name_t *x = a, *y = b;
+    return x->hi != y->hi ? (x->hi > y->hi) - (x->hi < y->hi) : (x->lo < y->lo) - (x->lo > y->lo);
+}
+
+/* Loads the block files of dir: the newest intact catalog names metrics and series, every intact file adds
+ * its blocks. Files another file covers (a finished compaction's inputs) are removed; damaged files are
+ * reported and left in place for fsck and the operator, their samples unserved. */
+static int sw_metrics_load_files(sw_metrics *m, sw_gen_file **sealed, size_t *nsealed) {
+    DIR *d = opendir(m->dir);
+    if (!d) return -1;
+    sw_mb_name_t *names = NULL;
+    size_t nn = 0, cap = 0, ns = 0, scap = 0;
+    struct dirent *e;
+    char path[4200];
+    while ((e = readdir(d))) {
+        uint64_t lo, hi;
+        const char *dot;
+        if (sw_mb_parse_name(e->d_name, &lo, &hi) == 0) {
+            if (nn == cap) names = sw_realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
+            names[nn].lo = lo, names[nn].hi = hi;
+            snprintf(names[nn++].name, sizeof names->name, "%s", e->d_name);
+        } else if (!strncmp(e->d_name, "mb-", 3) && (dot = strrchr(e->d_name, '.')) && !strcmp(dot, ".tmp")) {
+            snprintf(path, sizeof path, "%s/%s", m->dir, e->d_name);
+            unlink(path); /* a write that never finished: its logs are still there */
+        } else if (!strncmp(e->d_name, "metrics.wal.", 12) && e->d_name[12] >= '1' && e->d_name[12] <= '9' &&
+                   strspn(e->d_name + 12, "0123456789") == strlen(e->d_name + 12) && strlen(e->d_name + 12) < 20) {
+            if (ns == scap) *sealed = sw_realloc(*sealed, (scap = scap ? scap * 2 : 8) * sizeof **sealed);
+            (*sealed)[ns].gen = strtoull(e->d_name + 12, NULL, 10);
+            snprintf((*sealed)[ns++].name, sizeof (*sealed)->name, "%s", e->d_name);
+        }
+    }
+    closedir(d);
+    if (ns) qsort(*sealed, ns, sizeof **sealed, sw_gen_cmp);
+    *nsealed = ns;
+    if (nn) qsort(names, nn, sizeof *names, sw_mb_hi_cmp);
+    /* Newest first; a file inside another's range was merged into it. */
+    sw_mb_file **open_files = sw_calloc(nn ? nn : 1, sizeof *open_files);
+    for (size_t i = nn; i-- > 0;) {
+        int covered = 0;
+        for (size_t j = i + 1; j < nn && !covered; j++) covered = names[j].lo <= names[i].lo && names[i].hi <= names[j].hi;
+        snprintf(path, sizeof path, "%s/%s", m->dir, names[i].name);
+        if (names[i].hi > m->covered) m->covered = names[i].hi;
+        if (covered) { unlink(path); names[i].name[0] = '\0'; continue; }
+        char why[256];
+        open_files[i] = sw_mb_open(path, why, sizeof why);
+        if (!open_files[i]) {
+            m->damaged_files++;
+            sw_log("error", "metrics: a block file is damaged; its samples are not served (run skywatch fsck)",
+                   "\"file\":\"%s\",\"reason\":\"%s\"", names[i].name, why);
+        }
+    }
+    /* The catalog: the newest intact one. */
+    sw_buf cat;
+    sw_buf_init(&cat);
+    for (size_t i = nn; i-- > 0;) {
+        if (!open_files[i]) continue;
+        if (sw_mb_catalog(open_files[i], &cat) == 0 && sw_catalog_load(m, (const uint8_t *)cat.data, cat.len) == 0) break;
+        sw_log("error", "metrics: a block file's catalog is unreadable; an older one is used",
+               "\"file\":\"%s\"", open_files[i]->name);
+        /* Start again from nothing for the next candidate. */
+        for (size_t k = 0; k < m->nmetrics; k++) {
+            sw_free(m->metrics[k]->key); sw_free(m->metrics[k]->dims); sw_free(m->metrics[k]->series); sw_free(m->metrics[k]);
+        }
+        for (size_t k = 0; k < m->nseries; k++) sw_free(m->series[k].unit);
+        m->nmetrics = m->nseries = 0;
+        if (m->table) memset(m->table, 0, m->tcap * sizeof *m->table);
+        if (m->lost) { sw_free(m->lost->key); sw_free(m->lost->dims); sw_free(m->lost->series); sw_free(m->lost); m->lost = NULL; }
+    }
+    sw_buf_free(&cat);
+    for (size_t i = 0; i < nn; i++)
+        if (open_files[i]) {
+            sw_metrics_add_file(m, open_files[i]);
+            m->samples += open_files[i]->samples;
+        }
+    sw_free(open_files);
+    sw_free(names);
+    return 0;
+}
+
 sw_metrics *sw_metrics_open(const char *dir, char *err, size_t errlen) {
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) { snprintf(err, errlen, "%s: %s", dir, strerror(errno)); return NULL; }
     sw_metrics *m = sw_calloc(1, sizeof *m);
     pthread_rwlock_init(&m->lock, NULL);
+    pthread_mutex_init(&m->flush_lock, NULL);
+    pthread_mutex_init(&m->bg_lock, NULL);
+    pthread_mutex_init(&m->scratch_lock, NULL);
+    pthread_cond_init(&m->bg_cv, NULL);
     sw_buf_init(&m->rec);
+    m->dir = sw_strdup(dir);
+    m->flush_samples = SW_FLUSH_SAMPLES;
+    m->flush_interval_ms = SW_FLUSH_INTERVAL_MS;
+    const char *fs = getenv("SKYWATCH_METRICS_FLUSH_SAMPLES"); /* tests and benchmarks: seal sooner */
+    if (fs && atol(fs) > 0) m->flush_samples = (size_t)atol(fs);
     FILE *ur = fopen("/dev/urandom", "rb");
     if (!ur || fread(&m->seed, sizeof m->seed, 1, ur) != 1) m->seed = 0x5EED5EED5EEDULL;
     if (ur) fclose(ur);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/metrics.wal", dir);
+    sw_gen_file *sealed = NULL;
+    size_t nsealed = 0;
+    if (sw_metrics_load_files(m, &sealed, &nsealed)) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        sw_free(sealed);
+        sw_metrics_close(m);
+        return NULL;
+    }
+    /* Sealed logs: those a block file covers are done with; the others are replayed in order. */
+    char path[4200];
+    uint64_t maxgen = m->covered;
+    for (size_t i = 0; i < nsealed; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, sealed[i].name);
+        if (sealed[i].gen > maxgen) maxgen = sealed[i].gen;
+        if (sealed[i].gen <= m->covered) { unlink(path); continue; }
+        sw_wal *w = sw_wal_open(path, sw_replay, m, err, errlen);
+        if (!w) { sw_free(sealed); sw_metrics_close(m); return NULL; }
+        sw_wal_close(w);
+        if (!m->pending_lo) m->pending_lo = sealed[i].gen;
+    }
+    sw_free(sealed);
+    m->next_gen = maxgen + 1;
+    sw_wal_path(m, 0, path, sizeof path);
     m->wal = sw_wal_open(path, sw_replay, m, err, errlen);
     if (!m->wal) { sw_metrics_close(m); return NULL; }
     sw_metrics_fix_last_t(m);
     if (m->lost_records_metrics || m->lost)
-        sw_log("error", "metrics: a damaged log record took metric definitions with it; the rest is served",
+        sw_log("error", "metrics: a damaged log record or block file took metric definitions with it; the rest is served",
                "\"lost_metrics\":%zu,\"lost_series\":%zu", m->lost_records_metrics, m->lost ? m->lost->nseries : (size_t)0);
+    m->last_flush_ms = sw_clock_now_ms();
+    m->bg_running = pthread_create(&m->bg, NULL, sw_metrics_bg, m) == 0;
     return m;
 }
 
 void sw_metrics_close(sw_metrics *m) {
     if (!m) return;
+    if (m->bg_running) {
+        pthread_mutex_lock(&m->bg_lock);
+        m->bg_stop = 1;
+        pthread_cond_signal(&m->bg_cv);
+        pthread_mutex_unlock(&m->bg_lock);
+        pthread_join(m->bg, NULL);
+        /* A clean stop writes the head out, so the next start reads block indexes instead of a log. */
+        if (m->wal && m->head_samples) sw_metrics_flush(m);
+    }
     if (m->wal) sw_wal_close(m->wal);
     for (size_t i = 0; i < m->nmetrics; i++) {
         sw_free(m->metrics[i]->key);
@@ -498,13 +990,27 @@ void sw_metrics_close(sw_metrics *m) {
         for (size_t k = 0; k < s->nblocks; k++) { sw_free(s->blocks[k].t); sw_free(s->blocks[k].v); }
         sw_free(s->blocks);
         sw_free(s->sets);
+        sw_series_free_sealed(s);
+        sw_free(s->refs);
         sw_free(s->unit);
+    }
+    for (size_t i = 0; i < m->nfiles; i++) sw_mb_close(m->files[i]);
+    sw_free(m->files);
+    while (m->scratch_free) {
+        sw_scratch *s = m->scratch_free;
+        m->scratch_free = s->next;
+        sw_free(s);
     }
     sw_free(m->series);
     sw_free(m->metrics);
     sw_free(m->table);
+    sw_free(m->dir);
     sw_buf_free(&m->rec);
     pthread_rwlock_destroy(&m->lock);
+    pthread_mutex_destroy(&m->flush_lock);
+    pthread_mutex_destroy(&m->bg_lock);
+    pthread_mutex_destroy(&m->scratch_lock);
+    pthread_cond_destroy(&m->bg_cv);
     sw_free(m);
 }
 
@@ -583,34 +1089,77 @@ static void sw_bucket_keep(sw_bucket *b, double v, double w) {
     b->weights[b->nvalues++] = w;
 }
 
-/* Fills one unit's buckets from a series; slots has one entry per period of the range. */
-static void sw_series_aggregate(const sw_series *s, int64_t start, int64_t end, int with_values, sw_slots *slots) {
-    for (size_t k = 0; k < s->nblocks; k++) {
-        const sw_block *b = &s->blocks[k];
-        if (!b->n || b->tmax < start || b->tmin >= end) continue;
-        for (uint32_t i = 0; i < b->n; i++) {
-            uint32_t t = b->t[i];
-            if (t < start || t >= end) continue;
-            sw_bucket *bk = sw_bucket_at(slots, t);
-            int fresh = bk->count == 0;
-            sw_bucket_add(bk, 1, b->v[i], b->v[i], b->v[i]);
-            if (fresh) bk->exact = 1;
-            if (with_values) sw_bucket_keep(bk, b->v[i], 1);
+static void sw_values_aggregate(const uint32_t *t, const double *v, size_t n, int64_t start, int64_t end,
+                                int with_values, sw_slots *slots) {
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] < start || t[i] >= end) continue;
+        sw_bucket *bk = sw_bucket_at(slots, t[i]);
+        int fresh = bk->count == 0;
+        sw_bucket_add(bk, 1, v[i], v[i], v[i]);
+        if (fresh) bk->exact = 1;
+        if (with_values) sw_bucket_keep(bk, v[i], 1);
+    }
+}
+
+static void sw_set_aggregate(const sw_set_sample *x, int with_values, sw_slots *slots) {
+    sw_bucket *bk = sw_bucket_at(slots, x->t);
+    int fresh = bk->count == 0;
+    sw_bucket_add(bk, x->count, x->sum, x->min, x->max);
+    if (fresh) bk->exact = 1;
+    /* Percentiles over a statistic set are known only when every value in it is the same
+     * (AWS: "Min and Max are equal, and Sum is equal to Min multiplied by SampleCount"). */
+    if (x->min == x->max && x->sum == x->min * x->count) {
+        if (with_values) sw_bucket_keep(bk, x->min, x->count);
+    } else bk->exact = 0;
+}
+
+static void sw_ref_damaged(sw_metrics *m, const sw_dref *r) {
+    __atomic_add_fetch(&m->damaged_blocks, 1, __ATOMIC_RELAXED);
+    sw_log("error", "metrics: a damaged block was skipped (run skywatch fsck)", "\"file\":\"%s\",\"offset\":%llu",
+           r->f->name, (unsigned long long)r->off);
+}
+
+/* Blocks on disk: decoded into a borrowed scratch (a damaged block is counted and skipped). */
+static void sw_refs_aggregate(sw_metrics *m, const sw_series *s, int64_t start, int64_t end, int with_values,
+                              sw_slots *slots, sw_scratch **sc) {
+    for (size_t k = 0; k < s->nrefs; k++) {
+        const sw_dref *r = &s->refs[k];
+        if (r->tmax < start || r->tmin >= end) continue;
+        if (!*sc) *sc = sw_scratch_get(m);
+        sw_scratch *x = *sc;
+        const uint8_t *p = r->f->map + r->off;
+        if (r->kind == SW_MB_VALUES) {
+            long n = sw_mb_decode_values(p, r->len, x->t, x->v);
+            if (n != (long)r->n) { sw_ref_damaged(m, r); continue; }
+            sw_values_aggregate(x->t, x->v, (size_t)n, start, end, with_values, slots);
+        } else {
+            long n = sw_mb_decode_sets(p, r->len, x->t, x->v, x->sum, x->min, x->max, x->t2);
+            if (n != (long)r->n) { sw_ref_damaged(m, r); continue; }
+            for (long i = 0; i < n; i++) {
+                if (x->t[i] < start || x->t[i] >= end) continue;
+                sw_set_sample ss = {x->t[i], x->v[i], x->sum[i], x->min[i], x->max[i]};
+                sw_set_aggregate(&ss, with_values, slots);
+            }
         }
     }
-    for (size_t k = 0; k < s->nsets; k++) {
-        const sw_set_sample *x = &s->sets[k];
-        if (x->t < start || x->t >= end) continue;
-        sw_bucket *bk = sw_bucket_at(slots, x->t);
-        int fresh = bk->count == 0;
-        sw_bucket_add(bk, x->count, x->sum, x->min, x->max);
-        if (fresh) bk->exact = 1;
-        /* Percentiles over a statistic set are known only when every value in it is the same
-         * (AWS: "Min and Max are equal, and Sum is equal to Min multiplied by SampleCount"). */
-        if (x->min == x->max && x->sum == x->min * x->count) {
-            if (with_values) sw_bucket_keep(bk, x->min, x->count);
-        } else bk->exact = 0;
+}
+
+static void sw_head_aggregate(const sw_block *blocks, size_t nblocks, const sw_set_sample *sets, size_t nsets,
+                              int64_t start, int64_t end, int with_values, sw_slots *slots) {
+    for (size_t k = 0; k < nblocks; k++) {
+        const sw_block *b = &blocks[k];
+        if (b->n && b->tmax >= start && b->tmin < end) sw_values_aggregate(b->t, b->v, b->n, start, end, with_values, slots);
     }
+    for (size_t k = 0; k < nsets; k++)
+        if (sets[k].t >= start && sets[k].t < end) sw_set_aggregate(&sets[k], with_values, slots);
+}
+
+/* Fills one unit's buckets from a series (disk blocks, sealed head, head); slots has one entry per period. */
+static void sw_series_aggregate(sw_metrics *m, const sw_series *s, int64_t start, int64_t end, int with_values,
+                                sw_slots *slots, sw_scratch **sc) {
+    sw_refs_aggregate(m, s, start, end, with_values, slots, sc);
+    sw_head_aggregate(s->fblocks, s->nfblocks, s->fsets, s->nfsets, start, end, with_values, slots);
+    sw_head_aggregate(s->blocks, s->nblocks, s->sets, s->nsets, start, end, with_values, slots);
 }
 
 static int sw_bucket_start_cmp(const void *a, const void *b) {
@@ -638,6 +1187,7 @@ int sw_metrics_query(sw_metrics *m, const sw_metric_id *id, const char *unit, in
     sw_key_prefix pre = {0};
     sw_key_parts kp;
     sw_key_parts_of(id, m->seed, &pre, &kp);
+    sw_scratch *sc = NULL;
     pthread_rwlock_rdlock(&m->lock);
     sw_metric *mt = sw_table_find(m, &kp);
     if (mt && mt->nseries) {
@@ -647,13 +1197,14 @@ int sw_metrics_query(sw_metrics *m, const sw_metric_id *id, const char *unit, in
             if (unit && strcmp(unit, s->unit) != 0) continue;
             sw_slots slots;
             sw_slots_init(&slots, start, period, nslots);
-            sw_series_aggregate(s, start, end, with_values, &slots);
+            sw_series_aggregate(m, s, start, end, with_values, &slots, &sc);
             sw_series_result *r = &out->units[out->nunits++];
             snprintf(r->unit, sizeof r->unit, "%s", s->unit);
             sw_collect_buckets(&slots, r);
         }
     }
     pthread_rwlock_unlock(&m->lock);
+    sw_scratch_put(m, sc);
     return 0;
 }
 
@@ -707,5 +1258,10 @@ void sw_metrics_get_stats(sw_metrics *m, sw_metrics_stats *s) {
     s->samples = m->samples;
     s->wal_bytes = sw_wal_size(m->wal);
     s->replayed_records = sw_wal_replayed(m->wal);
+    s->head_samples = m->head_samples;
+    s->block_files = m->nfiles;
+    s->flushes = m->flushes;
+    s->damaged_files = m->damaged_files;
+    s->damaged_blocks = __atomic_load_n(&m->damaged_blocks, __ATOMIC_RELAXED);
     pthread_rwlock_unlock(&m->lock);
 }

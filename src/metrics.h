@@ -30,9 +30,15 @@ typedef struct sw_datum {
     double count, sum, min, max;    /* SW_SAMPLE_SET */
 } sw_datum;
 
-/* Opens the engine on dir (created if needed), replaying dir/metrics.wal. NULL + err on failure. */
+/* Opens the engine on dir (created if needed): loads the block files' indexes (mb-LO-HI.swb), then replays the
+ * write-ahead logs not yet in a block file (metrics.wal.GEN, then metrics.wal). NULL + err on failure. */
 sw_metrics *sw_metrics_open(const char *dir, char *err, size_t errlen);
+/* Writes the head out to a block file first when there is one, so the next start has no log to replay. */
 void sw_metrics_close(sw_metrics *m);
+/* Seals the head and writes it to a block file now (a background thread does this when the head holds 4 Mi
+ * samples or its oldest sample is 2 hours old on the engine's clock). Returns 0, or -1 when the file could
+ * not be written: the samples then stay in the head and their logs are kept. */
+int sw_metrics_flush(sw_metrics *m);
 /* Stores n datums atomically in the log, then in memory, and returns once they are durable.
  * Returns 0, or -1 if the log failed (nothing more can be promised durable). Thread-safe. */
 int sw_metrics_put(sw_metrics *m, const sw_datum *d, size_t n);
@@ -81,7 +87,10 @@ size_t sw_metrics_list(sw_metrics *m, const sw_list_filter *f, uint64_t after, s
                        void *arg, uint64_t *next);
 
 /* Counters for the log line at start-up and for benchmarks. */
-typedef struct sw_metrics_stats { uint64_t metrics, series, samples, wal_bytes, replayed_records; } sw_metrics_stats;
+typedef struct sw_metrics_stats {
+    uint64_t metrics, series, samples, wal_bytes, replayed_records;
+    uint64_t head_samples, block_files, flushes, damaged_files, damaged_blocks;
+} sw_metrics_stats;
 void sw_metrics_get_stats(sw_metrics *m, sw_metrics_stats *s);
 
 #endif

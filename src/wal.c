@@ -242,6 +242,30 @@ int sw_wal_sync(sw_wal *w, uint64_t lsn) {
     return lsn == 0 ? -1 : rc;
 }
 
+int sw_wal_rotate(sw_wal *w, const char *path, const char *sealed_path, const char *dir) {
+    pthread_mutex_lock(&w->lock);
+    /* Every queued record must be in the old file first: wait for the writer to go idle. */
+    while (!w->failed && (w->pending.len || w->durable != w->appended)) pthread_cond_wait(&w->durable_cv, &w->lock);
+    int rc = -1, fd = -1;
+    if (!w->failed && rename(path, sealed_path) == 0) {
+        fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd >= 0 && sw_write_all(fd, SW_WAL_MAGIC, 8) == 0 && fdatasync(fd) == 0 && sw_fsync_dir(dir) == 0) {
+            close(w->fd);
+            w->fd = fd;
+            w->size = 8;
+            rc = 0;
+        }
+    }
+    if (rc) {
+        if (fd >= 0) close(fd);
+        w->failed = 1;
+        sw_log("error", "wal: rotation failed; refusing further writes", "\"file\":\"%s\",\"errno\":%d", path, errno);
+        pthread_cond_broadcast(&w->durable_cv);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
 uint64_t sw_wal_size(sw_wal *w) {
     pthread_mutex_lock(&w->lock);
     uint64_t s = w->size;

@@ -26,6 +26,10 @@ uint64_t sw_wal_append(sw_wal *w, const void *payload, size_t len);
 /* Blocks until every record up to lsn is written and fdatasync'd (one fsync serves every waiter:
  * group commit). Returns 0, or -1 if the log failed with an I/O error. */
 int sw_wal_sync(sw_wal *w, uint64_t lsn);
+/* Seals the log: once every queued record is durable, renames the file at path (the log's own path) to
+ * sealed_path and goes on in a new empty file at path (directory dir fsync'd). Callers stop appending for the
+ * duration. Returns 0, or -1 (the log then refuses every write: nothing more could be made durable). */
+int sw_wal_rotate(sw_wal *w, const char *path, const char *sealed_path, const char *dir);
 /* Bytes of log on disk and records replayed at open, for start-up reporting. */
 uint64_t sw_wal_size(sw_wal *w);
 uint64_t sw_wal_replayed(sw_wal *w);

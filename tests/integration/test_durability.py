@@ -100,7 +100,7 @@ class KillNine(unittest.TestCase):
         try:
             c = server.boto3()
             acked = put_batches(c, "Crash/Torn", 1000)
-            server.stop()
+            server.kill()  # a clean stop would write the head to a block file and leave the log empty
             wal = os.path.join(server.data_dir, "metrics.wal")
             size = os.path.getsize(wal)
             with open(wal, "ab") as f:  # half a record: a length that promises more than follows
@@ -123,12 +123,12 @@ class KillNine(unittest.TestCase):
         try:
             c = server.boto3()
             first = put_batches(c, "Crash/Flip", 500)
-            server.stop()
+            server.kill()
             wal = os.path.join(server.data_dir, "metrics.wal")
             good = os.path.getsize(wal)
             server.start()
             put_batches(server.boto3(), "Crash/Flip2", 500)
-            server.stop()
+            server.kill()
             with open(wal, "r+b") as f:  # flip a byte inside the second session's record
                 f.seek(good + 20)
                 b = f.read(1)
@@ -146,8 +146,12 @@ class KillNine(unittest.TestCase):
             acked = put_batches(server.boto3(), "Crash/Term", 300)
             self.assertEqual(server.stop(), 0)
             self.assertIn('"msg":"stopped"', server.log())
+            # The clean stop wrote the head to a block file: the next start has no log to replay.
+            self.assertTrue([n for n in os.listdir(server.data_dir) if n.startswith("mb-") and n.endswith(".swb")])
+            self.assertEqual(os.path.getsize(os.path.join(server.data_dir, "metrics.wal")), 8)
             server.start()
             self.assertEqual(read_sums(server.boto3(), "Crash/Term"), expected_sums(acked))
+            self.assertIn('"records":0', server.log())
         finally:
             server.cleanup()
 

@@ -58,7 +58,7 @@ class FsckTest(unittest.TestCase):
         cw = s.boto3()
         for metric in ("first", "second", "third"):  # one PutMetricData, one log record, each
             cw.put_metric_data(Namespace="Fsck", MetricData=[{"MetricName": metric, "Value": float(i)} for i in range(50)])
-        s.stop()
+        s.kill()  # a clean stop would write the head to a block file and empty the log
         rc, out = fsck(s.data_dir)
         self.assertEqual(rc, 0, out)
         self.assertIn("intact:", out)
@@ -91,6 +91,41 @@ class FsckTest(unittest.TestCase):
         rc, out = fsck(s.data_dir)
         self.assertEqual(rc, 1)
         self.assertIn("DAMAGED metrics.wal.damaged-%d: %d bytes an earlier start found damaged" % (off, length), out)
+        self.assertIsNone(s.sanitizer_report())
+
+    def test_damaged_metrics_block_is_reported_and_the_rest_served(self):
+        s = self.server
+        s.start()
+        cw = s.boto3()
+        for metric in ("first", "second"):  # series 0 and 1: the block file holds first's block, then second's
+            cw.put_metric_data(Namespace="Fsck", MetricData=[{"MetricName": metric, "Value": float(i)} for i in range(40)])
+        self.assertEqual(s.stop(), 0)  # a clean stop writes the head to a block file
+        files = sorted(n for n in os.listdir(s.data_dir) if n.startswith("mb-") and n.endswith(".swb"))
+        self.assertEqual(len(files), 1)
+        rc, out = fsck(s.data_dir)
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r"ok +%s: metrics block file, 2 blocks, 80 samples" % files[0])
+        path = os.path.join(s.data_dir, files[0])
+        flip(path, 8 + 14)  # inside the first block (its checksum or frame)
+        rc, out = fsck(s.data_dir)
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, r"DAMAGED %s: block 0 \(series 0, bytes 8-\d+, 40 samples, \d+\.\.\d+ s\) fails its checksum" % files[0])
+        s.start()
+        cw = s.boto3()
+        self.assertEqual((self.points(cw, "first"), self.points(cw, "second")), (0, 40))
+        self.assertIn("metrics: a damaged block was skipped", s.log())
+        # The index damaged instead: the whole file is refused at start-up, reported, and the server runs.
+        flip(path, 8 + 14)
+        flip(path, os.path.getsize(path) - 30)
+        s.stop()
+        rc, out = fsck(s.data_dir)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("DAMAGED %s: metrics block file unreadable: index checksum mismatch" % files[0], out)
+        s.start()
+        self.assertIn("metrics: a block file is damaged", s.log())
+        cw = s.boto3()
+        cw.put_metric_data(Namespace="Fsck", MetricData=[{"MetricName": "third", "Value": 1.0}])
+        self.assertEqual(self.points(cw, "third"), 1)
         self.assertIsNone(s.sanitizer_report())
 
     def test_damaged_log_segment_is_reported_and_the_rest_served(self):

@@ -1,0 +1,379 @@
+/* test_metrics.c -- the metrics engine's block files: a head written out answers every query as it did in
+ * memory; a restart reads the block files and the logs not yet in one, never counting a sample twice or
+ * losing one; every state a crash can leave (sealed log, half-written file, file and its log both present,
+ * a finished compaction's inputs) opens to the same data; damaged files and blocks are isolated. */
+#include "metrics.h"
+#include "metrics_disk.h"
+#include "test.h"
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static uint64_t X = 0x9E3779B97F4A7C15ull;
+static uint64_t rnd(void) { X ^= X << 13; X ^= X >> 7; X ^= X << 17; return X; }
+
+#define NMET 6
+#define T0 1700000000u
+#define SPAN (6 * 3600)
+static const char *UNITS[NMET] = {"Count", "Seconds", "None", "Count", "Percent", "Bytes"};
+
+/* The reference: every sample put, per metric, as statistic sets (a value is a set of one). */
+typedef struct { uint32_t t; double count, sum, min, max; int set; } ref_sample;
+static ref_sample *REF[NMET];
+static size_t NREF[NMET], CREF[NMET];
+
+static void metric_id(int k, sw_metric_id *id, sw_dim *dims, char *host) {
+    snprintf(host, 32, "host-%d", k);
+    dims[0] = (sw_dim){"Host", host};
+    dims[1] = (sw_dim){"Service", k % 2 ? "api" : "web"};
+    *id = (sw_metric_id){"123456789012", "us-east-1", "App/Test", k < 3 ? "Latency" : "Requests", dims, 2};
+}
+
+/* Puts n random samples (values and sets, times in arrival disorder) into m and the reference. */
+static void put_random(sw_metrics *m, size_t n) {
+    for (size_t i = 0; i < n;) {
+        sw_datum d[64];
+        sw_dim dims[64][2];
+        char hosts[64][32];
+        size_t k = 0;
+        for (; k < 64 && i < n; k++, i++) {
+            int mk = (int)(rnd() % NMET);
+            metric_id(mk, &d[k].id, dims[k], hosts[k]);
+            d[k].unit = UNITS[mk];
+            d[k].t = T0 + (uint32_t)(rnd() % SPAN);
+            ref_sample r = {d[k].t, 1, 0, 0, 0, 0};
+            if (rnd() % 5 == 0) {
+                d[k].kind = SW_SAMPLE_SET;
+                d[k].count = (double)(1 + rnd() % 10);
+                d[k].min = (double)(rnd() % 100);
+                d[k].max = d[k].min + (double)(rnd() % 3);
+                d[k].sum = d[k].min * d[k].count + (d[k].max - d[k].min);
+                r = (ref_sample){d[k].t, d[k].count, d[k].sum, d[k].min, d[k].max, 1};
+            } else {
+                d[k].kind = SW_SAMPLE_VALUE;
+                d[k].v = (rnd() % 3 == 0) ? (double)(rnd() % 1000) / 100.0 : (double)(int64_t)(rnd() % 2000000) / 7.0;
+                r = (ref_sample){d[k].t, 1, d[k].v, d[k].v, d[k].v, 0};
+            }
+            if (NREF[mk] == CREF[mk]) REF[mk] = realloc(REF[mk], (CREF[mk] = CREF[mk] ? CREF[mk] * 2 : 1024) * sizeof **REF);
+            REF[mk][NREF[mk]++] = r;
+        }
+        T_EQ_INT(sw_metrics_put(m, d, k), 0);
+    }
+}
+
+/* Compares every metric's 5-minute buckets (count, sum, min, max, and the raw values) with the reference. */
+static void check_all(sw_metrics *m, const char *when) {
+    int bad = 0;
+    for (int mk = 0; mk < NMET && !bad; mk++) {
+        sw_metric_id id;
+        sw_dim dims[2];
+        char host[32];
+        metric_id(mk, &id, dims, host);
+        sw_query_result r;
+        sw_metrics_query(m, &id, NULL, T0, T0 + SPAN, 300, 1, &r);
+        size_t nb = SPAN / 300;
+        double cnt[SPAN / 300] = {0}, sum[SPAN / 300] = {0}, mn[SPAN / 300], mx[SPAN / 300], nv[SPAN / 300] = {0};
+        for (size_t b = 0; b < nb; b++) mn[b] = 1e300, mx[b] = -1e300;
+        for (size_t i = 0; i < NREF[mk]; i++) {
+            const ref_sample *x = &REF[mk][i];
+            size_t b = (x->t - T0) / 300;
+            cnt[b] += x->count, sum[b] += x->sum;
+            if (x->min < mn[b]) mn[b] = x->min;
+            if (x->max > mx[b]) mx[b] = x->max;
+            nv[b] += !x->set || (x->min == x->max && x->sum == x->min * x->count);
+        }
+        size_t want = 0;
+        for (size_t b = 0; b < nb; b++) want += cnt[b] > 0;
+        if (NREF[mk] == 0) { T_EQ_INT(r.nunits, 0); continue; }
+        T_EQ_INT(r.nunits, 1);
+        if (r.nunits != 1) { bad = 1; break; }
+        T_EQ_STR(r.units[0].unit, UNITS[mk]);
+        T_EQ_INT(r.units[0].nbuckets, want);
+        for (size_t i = 0; i < r.units[0].nbuckets && !bad; i++) {
+            const sw_bucket *bk = &r.units[0].buckets[i];
+            size_t b = (size_t)(bk->start - T0) / 300;
+            if (bk->count != cnt[b] || fabs(bk->sum - sum[b]) > 1e-6 * fabs(sum[b]) + 1e-9 || bk->min != mn[b] ||
+                bk->max != mx[b] || (double)bk->nvalues != nv[b]) {
+                T_FAIL_("%s: metric %d bucket %zu: count %g/%g sum %g/%g min %g/%g max %g/%g values %zu/%g", when, mk, b,
+                        bk->count, cnt[b], bk->sum, sum[b], bk->min, mn[b], bk->max, mx[b], bk->nvalues, nv[b]);
+                bad = 1;
+            }
+        }
+        sw_query_result_free(&r);
+    }
+    sw_test_checks++;
+}
+
+static void reset_ref(void) {
+    for (int k = 0; k < NMET; k++) { free(REF[k]); REF[k] = NULL; NREF[k] = CREF[k] = 0; }
+}
+
+static char *tmpdir(void) {
+    static char dirs[8][64];
+    static int n;
+    char *d = dirs[n++ % 8];
+    snprintf(d, 64, "/tmp/sw_test_metrics_XXXXXX");
+    T_ASSERT(mkdtemp(d) != NULL);
+    return d;
+}
+
+static void rmtree(const char *dir) {
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    T_EQ_INT(system(cmd), 0);
+}
+
+static void copytree(const char *from, const char *to) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -a '%s' '%s'", to, from, to);
+    T_EQ_INT(system(cmd), 0);
+}
+
+static int count_files(const char *dir, const char *prefix, const char *suffix) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        size_t l = strlen(e->d_name), sl = strlen(suffix);
+        n += !strncmp(e->d_name, prefix, strlen(prefix)) && l >= sl && !strcmp(e->d_name + l - sl, suffix);
+    }
+    if (d) closedir(d);
+    return n;
+}
+
+static sw_metrics *open_ok(const char *dir) {
+    char err[256] = "";
+    sw_metrics *m = sw_metrics_open(dir, err, sizeof err);
+    if (!m) T_FAIL_("open %s: %s", dir, err);
+    return m;
+}
+
+static void test_flush_answers_as_the_head_did(void) {
+    reset_ref();
+    char *dir = tmpdir();
+    sw_metrics *m = open_ok(dir);
+    put_random(m, 20000);
+    check_all(m, "head");
+    T_EQ_INT(sw_metrics_flush(m), 0);
+    sw_metrics_stats st;
+    sw_metrics_get_stats(m, &st);
+    T_EQ_INT(st.head_samples, 0);
+    T_EQ_INT(st.block_files, 1);
+    T_EQ_INT(st.samples, 20000);
+    check_all(m, "after flush");
+    put_random(m, 5000);
+    check_all(m, "blocks + head");
+    T_EQ_INT(sw_metrics_flush(m), 0);
+    T_EQ_INT(sw_metrics_flush(m), 0); /* nothing to write: no file */
+    sw_metrics_get_stats(m, &st);
+    T_EQ_INT(st.block_files, 2);
+    T_EQ_INT(count_files(dir, "metrics.wal.", ""), 0);
+    sw_metrics_close(m);
+    m = open_ok(dir);
+    sw_metrics_get_stats(m, &st);
+    T_EQ_INT(st.samples, 25000);
+    T_EQ_INT(st.replayed_records, 0);
+    T_EQ_INT(st.metrics, NMET);
+    check_all(m, "reopened");
+    put_random(m, 3000);
+    sw_metrics_close(m); /* a clean stop writes the head out */
+    m = open_ok(dir);
+    sw_metrics_get_stats(m, &st);
+    T_EQ_INT(st.replayed_records, 0);
+    T_EQ_INT(st.block_files, 3);
+    check_all(m, "reopened after a clean stop");
+    sw_metrics_close(m);
+    rmtree(dir);
+}
+
+static void test_large_series_splits_blocks(void) {
+    reset_ref();
+    char *dir = tmpdir();
+    sw_metrics *m = open_ok(dir);
+    /* One series with more samples than a block holds, in reverse time order. */
+    sw_metric_id id;
+    sw_dim dims[2];
+    char host[32];
+    metric_id(0, &id, dims, host);
+    size_t n = 150000;
+    sw_datum *d = calloc(1000, sizeof *d);
+    for (size_t i = 0; i < n; i += 1000) {
+        for (size_t j = 0; j < 1000; j++) {
+            uint32_t t = T0 + (uint32_t)((n - 1 - i - j) * SPAN / n);
+            d[j] = (sw_datum){.id = id, .unit = UNITS[0], .t = t, .kind = SW_SAMPLE_VALUE, .v = (double)(i + j)};
+            if (NREF[0] == CREF[0]) REF[0] = realloc(REF[0], (CREF[0] = CREF[0] ? CREF[0] * 2 : 1024) * sizeof **REF);
+            REF[0][NREF[0]++] = (ref_sample){t, 1, d[j].v, d[j].v, d[j].v, 0};
+        }
+        T_EQ_INT(sw_metrics_put(m, d, 1000), 0);
+    }
+    free(d);
+    T_EQ_INT(sw_metrics_flush(m), 0);
+    check_all(m, "split");
+    sw_metrics_close(m);
+    m = open_ok(dir);
+    check_all(m, "split, reopened");
+    sw_metrics_close(m);
+    rmtree(dir);
+}
+
+/* Images of the directory as a crash at each step of a flush leaves it, each opening to all the data. */
+static void test_crash_states_open_to_the_same_data(void) {
+    reset_ref();
+    char *dir = tmpdir(), *img = tmpdir(), path[512], path2[512];
+    sw_metrics *m = open_ok(dir);
+    put_random(m, 8000);
+    T_EQ_INT(sw_metrics_flush(m), 0);
+    put_random(m, 4000);
+    /* 1. Killed with samples in the log only (every put returned, so they are durable). */
+    copytree(dir, img);
+    sw_metrics *c = open_ok(img);
+    check_all(c, "killed with a head");
+    sw_metrics_stats st;
+    sw_metrics_get_stats(c, &st);
+    T_ASSERT(st.replayed_records > 0);
+    sw_metrics_close(c);
+    /* 2. Killed after sealing the log, before the block file: metrics.wal.GEN beside a new metrics.wal, and a
+     *    half-written temporary file. */
+    copytree(dir, img);
+    snprintf(path, sizeof path, "%s/metrics.wal", img);
+    snprintf(path2, sizeof path2, "%s/metrics.wal.2", img);
+    T_EQ_INT(rename(path, path2), 0);
+    snprintf(path, sizeof path, "%s/mb-0000000000000002-0000000000000002.swb.tmp", img);
+    int fd = open(path, O_WRONLY | O_CREAT, 0600);
+    T_EQ_INT(write(fd, "SWMB0001garbage", 15), 15);
+    close(fd);
+    c = open_ok(img);
+    check_all(c, "killed after the seal");
+    T_EQ_INT(count_files(img, "mb-", ".tmp"), 0);
+    T_EQ_INT(sw_metrics_flush(c), 0); /* the pending generation is written with the new head */
+    T_EQ_INT(count_files(img, "metrics.wal.", ""), 0);
+    sw_metrics_close(c);
+    c = open_ok(img);
+    check_all(c, "after the pending generation was written");
+    sw_metrics_close(c);
+    /* 3. Killed after the block file was renamed into place, before the sealed log was deleted: the log
+     *    must not be replayed again (every sample would count twice). */
+    char saved[512];
+    snprintf(saved, sizeof saved, "cp '%s/metrics.wal' '%s/sealed.copy'", dir, img);
+    T_EQ_INT(system(saved), 0);
+    T_EQ_INT(sw_metrics_flush(m), 0);
+    snprintf(path, sizeof path, "%s/sealed.copy", img);
+    snprintf(saved, sizeof saved, "/tmp/sw_test_metrics_sealed.%d", (int)getpid());
+    T_EQ_INT(rename(path, saved), 0);
+    copytree(dir, img);
+    snprintf(path, sizeof path, "%s/metrics.wal.2", img);
+    T_EQ_INT(rename(saved, path), 0);
+    c = open_ok(img);
+    check_all(c, "killed before the sealed log was deleted");
+    T_EQ_INT(count_files(img, "metrics.wal.", ""), 0);
+    sw_metrics_close(c);
+    /* 4. A compaction's inputs left beside its output: a file whose range another covers is removed. */
+    copytree(dir, img);
+    snprintf(path, sizeof path, "%s/mb-0000000000000001-0000000000000001.swb", img);
+    snprintf(path2, sizeof path2, "%s/mb-0000000000000001-0000000000000002.swb", img);
+    T_EQ_INT(link(path, path2), 0); /* stands in for a merged file covering 1..2: same data as 1 alone */
+    snprintf(path, sizeof path, "%s/mb-0000000000000002-0000000000000002.swb", img);
+    T_EQ_INT(unlink(path), 0);
+    snprintf(path, sizeof path, "%s/mb-0000000000000001-0000000000000001.swb", img);
+    c = open_ok(img);
+    T_EQ_INT(access(path, F_OK), -1);
+    sw_metrics_get_stats(c, &st);
+    T_EQ_INT(st.block_files, 1);
+    sw_metrics_close(c);
+    sw_metrics_close(m);
+    rmtree(dir);
+    rmtree(img);
+}
+
+static long file_size(const char *p) { struct stat st; return stat(p, &st) ? -1 : (long)st.st_size; }
+
+static void flip(const char *p, long off) {
+    int fd = open(p, O_RDWR);
+    unsigned char c;
+    T_EQ_INT(pread(fd, &c, 1, off), 1);
+    c ^= 0x40;
+    T_EQ_INT(pwrite(fd, &c, 1, off), 1);
+    close(fd);
+}
+
+static void test_damage_is_isolated(void) {
+    reset_ref();
+    char *dir = tmpdir(), *img = tmpdir(), path[512];
+    sw_metrics *m = open_ok(dir);
+    put_random(m, 6000);
+    T_EQ_INT(sw_metrics_flush(m), 0);
+    put_random(m, 6000);
+    T_EQ_INT(sw_metrics_flush(m), 0);
+    sw_metrics_close(m);
+    /* A flipped byte in the first block of the second file: that block's samples are skipped and counted. */
+    copytree(dir, img);
+    snprintf(path, sizeof path, "%s/mb-0000000000000002-0000000000000002.swb", img);
+    flip(path, 20);
+    m = open_ok(img);
+    sw_metric_id id;
+    sw_dim dims[2];
+    char host[32];
+    size_t served = 0;
+    for (int k = 0; k < NMET; k++) {
+        metric_id(k, &id, dims, host);
+        sw_query_result r;
+        sw_metrics_query(m, &id, NULL, T0, T0 + SPAN, SPAN, 0, &r);
+        for (size_t u = 0; u < r.nunits; u++)
+            for (size_t b = 0; b < r.units[u].nbuckets; b++) served += (size_t)r.units[u].buckets[b].count > 0;
+        sw_query_result_free(&r);
+    }
+    sw_metrics_stats st;
+    sw_metrics_get_stats(m, &st);
+    T_EQ_INT(st.damaged_blocks, 1);
+    T_EQ_INT(served, NMET);
+    sw_metrics_close(m);
+    /* A flipped byte in the newest file's index: the file is refused, the older file's catalog names the
+     * metrics, and its samples are served. */
+    copytree(dir, img);
+    long sz = file_size(path);
+    flip(path, sz - 30);
+    m = open_ok(img);
+    sw_metrics_get_stats(m, &st);
+    T_EQ_INT(st.damaged_files, 1);
+    T_EQ_INT(st.block_files, 1);
+    T_EQ_INT(st.metrics, NMET);
+    T_EQ_INT(st.samples, 6000);
+    sw_metrics_close(m);
+    /* Truncated anywhere: refused, never a crash. */
+    char err[256];
+    for (long cut = 0; cut < sz; cut += 1 + cut / 3) {
+        copytree(dir, img);
+        T_EQ_INT(truncate(path, cut), 0);
+        T_ASSERT(sw_mb_open(path, err, sizeof err) == NULL);
+        m = open_ok(img);
+        sw_metrics_close(m);
+    }
+    rmtree(dir);
+    rmtree(img);
+    reset_ref();
+}
+
+static void test_name_parsing(void) {
+    char n[64];
+    uint64_t lo, hi;
+    sw_mb_name(n, sizeof n, 3, 0x1234abcd);
+    T_EQ_STR(n, "mb-0000000000000003-000000001234abcd.swb");
+    T_EQ_INT(sw_mb_parse_name(n, &lo, &hi), 0);
+    T_EQ_INT(lo, 3);
+    T_EQ_INT(hi, 0x1234abcd);
+    T_EQ_INT(sw_mb_parse_name("mb-0000000000000003-0000000000000002.swb", &lo, &hi), -1);
+    T_EQ_INT(sw_mb_parse_name("mb-000000000000000G-0000000000000002.swb", &lo, &hi), -1);
+    T_EQ_INT(sw_mb_parse_name("mb-0000000000000001-0000000000000002.swb.tmp", &lo, &hi), -1);
+}
+
+sw_test_case sw_tests[] = {
+    {"flush_answers_as_the_head_did", test_flush_answers_as_the_head_did},
+    {"large_series_splits_blocks", test_large_series_splits_blocks},
+    {"crash_states_open_to_the_same_data", test_crash_states_open_to_the_same_data},
+    {"damage_is_isolated", test_damage_is_isolated},
+    {"name_parsing", test_name_parsing},
+    {NULL, NULL},
+};
+#include "test_main.h"
