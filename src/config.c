@@ -17,6 +17,7 @@ void sw_config_defaults(sw_config *c) {
     c->max_inflated_bytes = 16 << 20;
     c->request_log = 1;
     c->manual_clock_ms = -1;
+    c->metrics_keep_days[0] = 15, c->metrics_keep_days[1] = 63, c->metrics_keep_days[2] = 455;
     snprintf(c->smtp_from, sizeof c->smtp_from, "no-reply@sns.skywatch.invalid");
 }
 
@@ -74,6 +75,12 @@ int sw_config_set(sw_config *c, const char *key, const char *value, char *err, s
     else if (strcmp(key, "smtp_url") == 0)
         bad = (value[0] && strncmp(value, "smtp://", 7) && strncmp(value, "smtps://", 8)) || sw_set_str(c->smtp_url, sizeof c->smtp_url, value);
     else if (strcmp(key, "smtp_from") == 0) bad = !strchr(value, '@') || sw_set_str(c->smtp_from, sizeof c->smtp_from, value);
+    else if (strcmp(key, "metrics_retention") == 0) {
+        int d[3], used = 0;
+        bad = sscanf(value, "%d,%d,%d%n", &d[0], &d[1], &d[2], &used) != 3 || value[used] != '\0' || d[0] < 1 ||
+              d[1] < d[0] || d[2] < d[1] || d[2] > 36500;
+        if (!bad) memcpy(c->metrics_keep_days, d, sizeof d);
+    }
     else if (strcmp(key, "request_log") == 0) {
         bad = strcmp(value, "on") && strcmp(value, "off");
         c->request_log = strcmp(value, "on") == 0;

@@ -6,7 +6,9 @@
 #include "crc32c.h"
 #include "logstore_int.h"
 #include "metrics_disk.h"
+#include "qsketch.h"
 #include "tscodec.h"
+#include "varint.h"
 #include "wal.h"
 #include <dirent.h>
 #include <stdio.h>
@@ -99,6 +101,22 @@ static void sw_fsck_segment(sw_fsck *f, const char *path, const char *rel) {
 static uint32_t sw_fsck_t[SW_TS_MAX_BLOCK], sw_fsck_t2[SW_TS_MAX_BLOCK];
 static double sw_fsck_c[4][SW_TS_MAX_BLOCK];
 
+/* Every sketch of a roll-up block's sketch column decodes, and there is one entry per sample. */
+static int sw_fsck_sketches(const uint8_t *p, size_t len, size_t n) {
+    const uint8_t *end = p + len;
+    sw_qsketch q;
+    sw_qs_init(&q);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        uint64_t l;
+        if (sw_varint_get(&p, end, &l) || l > (uint64_t)(end - p)) rc = -1;
+        else if (l && (sw_qs_free(&q), sw_qs_decode(p, (size_t)l, &q) != (long)l)) rc = -1;
+        else p += l;
+    }
+    sw_qs_free(&q);
+    return rc == 0 && p == end ? 0 : -1;
+}
+
 static void sw_fsck_mblocks(sw_fsck *f, const char *path, const char *rel) {
     char why[256];
     f->mfiles++;
@@ -109,8 +127,9 @@ static void sw_fsck_mblocks(sw_fsck *f, const char *path, const char *rel) {
         return;
     }
     uint64_t lo, hi;
+    uint32_t version;
     const char *base = strrchr(path, '/');
-    if (sw_mb_parse_name(base ? base + 1 : path, &lo, &hi) || lo != mf->lo || hi != mf->hi) {
+    if (sw_mb_parse_name(base ? base + 1 : path, &lo, &hi, &version) || lo != mf->lo || hi != mf->hi) {
         fprintf(f->out, "DAMAGED %s: the name does not match the generations inside (%llu..%llu)\n", rel,
                 (unsigned long long)mf->lo, (unsigned long long)mf->hi);
         f->damaged = 1;
@@ -126,10 +145,16 @@ static void sw_fsck_mblocks(sw_fsck *f, const char *path, const char *rel) {
     for (uint32_t i = 0; i < mf->nentries; i++) {
         sw_mb_entry e;
         sw_mb_entry_at(mf, i, &e);
+        const uint8_t *sk = NULL;
+        size_t sklen = 0;
         long n = e.kind == SW_MB_VALUES
                      ? sw_mb_decode_values(mf->map + e.off, e.len, sw_fsck_t, sw_fsck_c[0])
-                     : sw_mb_decode_sets(mf->map + e.off, e.len, sw_fsck_t, sw_fsck_c[0], sw_fsck_c[1], sw_fsck_c[2],
-                                         sw_fsck_c[3], sw_fsck_t2);
+                 : e.kind == SW_MB_SETS
+                     ? sw_mb_decode_sets(mf->map + e.off, e.len, sw_fsck_t, sw_fsck_c[0], sw_fsck_c[1], sw_fsck_c[2],
+                                         sw_fsck_c[3], sw_fsck_t2)
+                     : sw_mb_decode_rollups(mf->map + e.off, e.len, sw_fsck_t, sw_fsck_c[0], sw_fsck_c[1], sw_fsck_c[2],
+                                            sw_fsck_c[3], sw_fsck_t2, &sk, &sklen);
+        if (n > 0 && e.kind == SW_MB_ROLLUP && sw_fsck_sketches(sk, sklen, (size_t)n)) n = -1;
         const char *what = n < 0 ? "fails its checksum or does not decode"
                            : n != (long)e.n ? "holds a different number of samples than its index entry"
                            : sw_fsck_t[0] != e.tmin || sw_fsck_t[n - 1] != e.tmax ? "has a time range its index entry does not"

@@ -56,6 +56,7 @@ static const char *sw_usage =
     "  public_url = http://host:4590 same as --public-url\n"
     "  smtp_url = smtp://127.0.0.1:25  relay for SNS email subscriptions (none by default)\n"
     "  smtp_from = sns@example.com   From address of SNS email\n"
+    "  metrics_retention = 15,63,455 days kept of raw samples, 5-minute and 1-hour roll-ups\n"
     "\n"
     "Credentials: DIR/keys (mode 0600) maps access key id -> secret -> 12-digit account id.\n"
     "  On first start with no key, serve creates one and prints how to export it.\n"
@@ -165,6 +166,7 @@ static int sw_serve(sw_config *c) {
     sw_metrics *m = sw_metrics_open(c->data_dir, err, sizeof err);
     if (!m) { fprintf(stderr, "skywatch: %s\n", err); return 1; }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    sw_metrics_set_retention(m, c->metrics_keep_days[0], c->metrics_keep_days[1], c->metrics_keep_days[2]);
     sw_metrics_stats st;
     sw_metrics_get_stats(m, &st);
     sw_log("info", "metrics recovered", "\"metrics\":%llu,\"samples\":%llu,\"wal_bytes\":%llu,\"records\":%llu,\"ms\":%.1f",

@@ -6,8 +6,11 @@
 #include "clock.h"
 #include "hash.h"
 #include "log.h"
+#include "metrics_compact.h"
 #include "metrics_disk.h"
+#include "qsketch.h"
 #include "tscodec.h"
+#include "varint.h"
 #include "wal.h"
 #include <dirent.h>
 #include <errno.h>
@@ -98,12 +101,17 @@ struct sw_metrics {
     size_t flush_samples; /* seal the head when it holds this many samples */
     int64_t flush_interval_ms, last_flush_ms;
     pthread_mutex_t flush_lock;   /* one seal-and-write at a time */
+    pthread_mutex_t compact_lock; /* one rewrite at a time: the only thing that removes files */
     pthread_mutex_t bg_lock;
     pthread_cond_t bg_cv;
     pthread_t bg;
     int bg_running, bg_stop;
     pthread_mutex_t scratch_lock;
     struct sw_scratch *scratch_free;
+    uint64_t (*bad)[2];   /* generation ranges of damaged files: a rewrite never spans them */
+    size_t nbad;
+    int64_t keep_raw_s, keep_300_s, keep_3600_s;  /* retention of each tier, seconds */
+    uint64_t compactions, compact_failures;
 };
 
 /* ---------- identity keys ---------- */
@@ -202,6 +210,15 @@ static void sw_key_parts_write(const sw_key_parts *kp, sw_buf *b) {
     b->len = kp->total;
 }
 
+/* 1 when len bytes from a log record or catalog are a key sw_metric_parse_key can take: NUL-terminated
+ * parts, at least account, region, namespace and name, then dimension name/value pairs. */
+static int sw_key_valid(const char *key, size_t len) {
+    if (len < 4 || key[len - 1] != '\0') return 0;
+    size_t parts = 0;
+    for (size_t i = 0; i < len; i++) parts += key[i] == '\0';
+    return parts >= 4 && (parts - 4) % 2 == 0;
+}
+
 /* Points id/dims into the key bytes. */
 static void sw_metric_parse_key(sw_metric *mt) {
     const char *p = mt->key, *end = mt->key + mt->keylen;
@@ -277,7 +294,8 @@ static uint32_t sw_series_create(sw_metrics *m, sw_metric *mt, const char *unit)
     memset(s, 0, sizeof *s);
     s->unit = sw_strdup(unit);
     s->owner = mt->seq;
-    mt->series = sw_realloc(mt->series, (mt->nseries + 1) * sizeof *mt->series);
+    if ((mt->nseries & (mt->nseries - 1)) == 0) /* capacity: the next power of two */
+        mt->series = sw_realloc(mt->series, (mt->nseries ? 2 * mt->nseries : 1) * sizeof *mt->series);
     mt->series[mt->nseries++] = (uint32_t)m->nseries;
     return (uint32_t)m->nseries++;
 }
@@ -462,7 +480,7 @@ static int sw_replay(const uint8_t *payload, size_t len, void *arg) {
         if (tag == SW_REC_METRIC) {
             uint32_t seq = sw_rd_u32(&r), klen = sw_rd_u32(&r);
             const char *key = sw_rd_bytes(&r, klen);
-            if (r.bad || seq <= m->nmetrics || seq - m->nmetrics > SW_MAX_GAP || klen < 8 || key[klen - 1] != '\0') return -1;
+            if (r.bad || seq <= m->nmetrics || seq - m->nmetrics > SW_MAX_GAP || klen < 8 || !sw_key_valid(key, klen)) return -1;
             sw_lost_metrics_upto(m, seq - 1);
             sw_metric_create(m, key, klen);
         } else if (tag == SW_REC_SERIES) {
@@ -517,6 +535,8 @@ typedef struct sw_scratch {
     struct sw_scratch *next;
     uint32_t t[SW_TS_MAX_BLOCK], t2[SW_TS_MAX_BLOCK];
     double v[SW_TS_MAX_BLOCK], sum[SW_TS_MAX_BLOCK], min[SW_TS_MAX_BLOCK], max[SW_TS_MAX_BLOCK];
+    double qv[2 * SW_QS_MAX_BINS + 1], qw[2 * SW_QS_MAX_BINS + 1];
+    sw_qsketch q;
 } sw_scratch;
 
 static sw_scratch *sw_scratch_get(sw_metrics *m) {
@@ -524,7 +544,11 @@ static sw_scratch *sw_scratch_get(sw_metrics *m) {
     sw_scratch *s = m->scratch_free;
     if (s) m->scratch_free = s->next;
     pthread_mutex_unlock(&m->scratch_lock);
-    return s ? s : sw_malloc(sizeof *s);
+    if (!s) {
+        s = sw_malloc(sizeof *s);
+        sw_qs_init(&s->q);
+    }
+    return s;
 }
 
 static void sw_scratch_put(sw_metrics *m, sw_scratch *s) {
@@ -585,7 +609,7 @@ static int sw_catalog_load(sw_metrics *m, const uint8_t *p, size_t len) {
         if (kl == 4 && !memcmp(key, "\0\0\0\0", 4)) {
             sw_lost_metrics_upto(m, m->nmetrics + 1);
         } else {
-            if (kl < 8 || key[kl - 1] != '\0') return -1;
+            if (kl < 8 || !sw_key_valid(key, kl)) return -1;
             sw_metric_create(m, key, kl);
         }
         m->metrics[m->nmetrics - 1]->last_t = last;
@@ -616,10 +640,9 @@ static void sw_metrics_add_file(sw_metrics *m, sw_mb_file *f) {
     for (uint32_t i = 0; i < f->nentries; i++) {
         sw_mb_entry e;
         sw_mb_entry_at(f, i, &e);
-        if (e.series >= m->nseries) {
-            if (e.series - m->nseries > SW_MAX_GAP) { m->damaged_blocks++; continue; }
-            sw_lost_series_upto(m, e.series + 1);
-        }
+        /* Series only ever get new numbers, and the newest catalog names every series any file refers to:
+         * an entry past it is damage (no placeholders are made for it). */
+        if (e.series >= m->nseries) { m->damaged_blocks++; continue; }
         sw_series_add_ref(&m->series[e.series], f, &e);
     }
 }
@@ -759,7 +782,7 @@ int sw_metrics_flush(sw_metrics *m) {
     int64_t t0 = sw_clock_real_ms();
     sw_mb_writer w;
     sw_flush_buf fb = {0};
-    int rc = sw_mb_begin(&w, m->dir, lo, gen);
+    int rc = sw_mb_begin(&w, m->dir, lo, gen, 0);
     for (size_t i = 0; rc == 0 && i < nseries; i++) rc = sw_flush_series(&w, (uint32_t)i, &m->series[i], &fb);
     if (rc == 0) rc = sw_mb_finish(&w, catalog.data, catalog.len);
     else sw_mb_abort(&w);
@@ -767,7 +790,7 @@ int sw_metrics_flush(sw_metrics *m) {
     sw_buf_free(&catalog);
     sw_mb_file *f = NULL;
     char path[4200], name[64], why[256] = "";
-    sw_mb_name(name, sizeof name, lo, gen);
+    sw_mb_name(name, sizeof name, lo, gen, 0);
     snprintf(path, sizeof path, "%s/%s", m->dir, name);
     if (rc == 0 && !(f = sw_mb_open(path, why, sizeof why))) rc = -1;
 
@@ -801,7 +824,176 @@ int sw_metrics_flush(sw_metrics *m) {
     return rc;
 }
 
-/* The background writer: seals the head when it is large or old (on the injectable clock). */
+/* ---------- rewrites: merging, roll-ups, retention ---------- */
+
+#define SW_DAY 86400
+#define SW_SMALL_FILE (64u << 20) /* older rewritten files below this join the next rewrite */
+
+typedef struct sw_file_info {
+    sw_mb_file *f;
+    int64_t tmax, oldest_raw, oldest_300, oldest_any;
+} sw_file_info;
+
+static int sw_file_info_cmp(const void *a, const void *b) {
+    uint64_t x = ((const sw_file_info *)a)->f->lo, y = ((const sw_file_info *)b)->f->lo;
+    return (x > y) - (x < y);
+}
+
+static int sw_spans_damage(const sw_metrics *m, uint64_t lo, uint64_t hi) {
+    for (size_t i = 0; i < m->nbad; i++)
+        if (m->bad[i][0] <= hi && lo <= m->bad[i][1]) return 1;
+    return 0;
+}
+
+void sw_metrics_set_retention(sw_metrics *m, int raw_days, int r300_days, int r3600_days) {
+    pthread_rwlock_wrlock(&m->lock);
+    m->keep_raw_s = (int64_t)raw_days * SW_DAY;
+    m->keep_300_s = (int64_t)r300_days * SW_DAY;
+    m->keep_3600_s = (int64_t)r3600_days * SW_DAY;
+    pthread_rwlock_unlock(&m->lock);
+}
+
+/* The cut-offs at engine time now (seconds), each on a day boundary so a day's data moves in one rewrite. */
+static void sw_policy_at(const sw_metrics *m, int64_t now, sw_mc_policy *pol) {
+    pol->raw_before = (now - m->keep_raw_s) / SW_DAY * SW_DAY;
+    pol->r300_before = (now - m->keep_300_s) / SW_DAY * SW_DAY;
+    pol->drop_before = (now - m->keep_3600_s) / SW_DAY * SW_DAY;
+    if (pol->r300_before > pol->raw_before) pol->r300_before = pol->raw_before;
+    if (pol->drop_before > pol->r300_before) pol->drop_before = pol->r300_before;
+}
+
+/* Chooses the next rewrite, if any: the run of files (consecutive in generation order, never across a damaged
+ * file) from the first to the last that holds data past a cut-off, widened backwards over small rewritten
+ * files; or else the head files (version 0) whose samples all lie in past days, two or more, with the small
+ * rewritten file before them. Returns the number of files chosen into out (0: nothing to do). */
+static size_t sw_plan(sw_metrics *m, const sw_mc_policy *pol, int64_t today, sw_mb_file **out) {
+    size_t n = m->nfiles;
+    if (n == 0) return 0;
+    sw_file_info *fi = sw_calloc(n, sizeof *fi);
+    for (size_t i = 0; i < n; i++) {
+        sw_file_info *x = &fi[i];
+        x->f = m->files[i];
+        x->oldest_raw = x->oldest_300 = x->oldest_any = INT64_MAX;
+        for (uint32_t k = 0; k < x->f->nentries; k++) {
+            sw_mb_entry e;
+            sw_mb_entry_at(x->f, k, &e);
+            if ((int64_t)e.tmax > x->tmax) x->tmax = e.tmax;
+            if (e.tmin < x->oldest_any) x->oldest_any = e.tmin;
+            if (e.period == 0 && e.tmin < x->oldest_raw) x->oldest_raw = e.tmin;
+            if (e.period == 300 && e.tmin < x->oldest_300) x->oldest_300 = e.tmin;
+        }
+    }
+    qsort(fi, n, sizeof *fi, sw_file_info_cmp);
+    size_t first = n, last = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sw_file_info *x = &fi[i];
+        if (x->oldest_raw < pol->raw_before || x->oldest_300 < pol->r300_before || x->oldest_any < pol->drop_before) {
+            if (first == n) first = i;
+            last = i;
+        }
+    }
+    if (first == n) {
+        /* No cut-off passed: merge the finished days' head files. */
+        for (size_t i = 0; i < n; i++) {
+            if (fi[i].f->version != 0 || fi[i].tmax >= today) continue;
+            size_t j = i;
+            while (j + 1 < n && fi[j + 1].f->version == 0 && fi[j + 1].tmax < today) j++;
+            if (j > i) { first = i, last = j; break; }
+            i = j;
+        }
+    }
+    size_t count = 0;
+    if (first < n) {
+        uint64_t size = 0;
+        while (first > 0 && fi[first - 1].f->version > 0 && fi[first - 1].f->size < SW_SMALL_FILE &&
+               size + fi[first - 1].f->size < SW_SMALL_FILE) {
+            size += fi[first - 1].f->size;
+            first--;
+        }
+        for (size_t i = first; i <= last; i++) out[count++] = fi[i].f;
+        if (sw_spans_damage(m, out[0]->lo, out[count - 1]->hi) || (count == 1 && fi[first].oldest_raw >= pol->raw_before &&
+            fi[first].oldest_300 >= pol->r300_before && fi[first].oldest_any >= pol->drop_before))
+            count = 0;
+    }
+    sw_free(fi);
+    return count;
+}
+
+static int sw_metrics_compact_locked(sw_metrics *m);
+
+int sw_metrics_compact(sw_metrics *m) {
+    pthread_mutex_lock(&m->compact_lock);
+    int rc = sw_metrics_compact_locked(m);
+    pthread_mutex_unlock(&m->compact_lock);
+    return rc;
+}
+
+static int sw_metrics_compact_locked(sw_metrics *m) {
+    int64_t now = sw_clock_now_ms() / 1000;
+    sw_mc_policy pol;
+    pthread_rwlock_rdlock(&m->lock);
+    sw_policy_at(m, now, &pol);
+    sw_mb_file **in = sw_calloc(m->nfiles ? m->nfiles : 1, sizeof *in);
+    size_t n = sw_plan(m, &pol, now / SW_DAY * SW_DAY, in);
+    uint32_t version = 0;
+    for (size_t i = 0; i < n; i++)
+        if (in[i]->version > version) version = in[i]->version;
+    pthread_rwlock_unlock(&m->lock);
+    if (n == 0) { sw_free(in); return 0; }
+    /* Only a rewrite removes files (one at a time), so the inputs stay mapped while it reads them unlocked. */
+    int64_t t0 = sw_clock_real_ms();
+    sw_mc_result res;
+    char path[4200], why[256] = "";
+    sw_mb_file *out = NULL;
+    int rc = sw_mc_compact(m->dir, in, n, version + 1, &pol, &res);
+    if (rc == 0) {
+        snprintf(path, sizeof path, "%s/%s", m->dir, res.name);
+        if (!(out = sw_mb_open(path, why, sizeof why))) { unlink(path); rc = -1; }
+    }
+    if (rc) {
+        m->compact_failures++;
+        sw_log("error", "metrics: a rewrite of block files failed; they stay as they are", "\"files\":%zu,\"reason\":\"%s\"",
+               n, why);
+        sw_free(in);
+        return -1;
+    }
+    pthread_rwlock_wrlock(&m->lock);
+    for (size_t i = 0; i < m->nseries; i++) {
+        sw_series *s = &m->series[i];
+        size_t k = 0;
+        for (size_t j = 0; j < s->nrefs; j++) {
+            int gone = 0;
+            for (size_t q = 0; q < n && !gone; q++) gone = s->refs[j].f == in[q];
+            if (!gone) s->refs[k++] = s->refs[j];
+        }
+        s->nrefs = k;
+    }
+    size_t k = 0;
+    for (size_t j = 0; j < m->nfiles; j++) {
+        int gone = 0;
+        for (size_t q = 0; q < n && !gone; q++) gone = m->files[j] == in[q];
+        if (!gone) m->files[k++] = m->files[j];
+    }
+    m->nfiles = k;
+    sw_metrics_add_file(m, out);
+    m->samples = m->samples - res.samples_in + res.samples_out;
+    m->compactions++;
+    pthread_rwlock_unlock(&m->lock);
+    /* The output replaces the inputs (a start after a stop here removes them: see sw_mb_obsolete). */
+    for (size_t i = 0; i < n; i++) {
+        unlink(in[i]->path);
+        sw_mb_close(in[i]);
+    }
+    sw_free(in);
+    sw_log("info", "metrics: block files rewritten", "\"file\":\"%s\",\"inputs\":%zu,\"samples_in\":%llu,\"samples_out\":%llu,"
+           "\"rolled_up\":%llu,\"merged_rollups\":%llu,\"dropped\":%llu,\"ms\":%lld", res.name, n,
+           (unsigned long long)res.samples_in, (unsigned long long)res.samples_out, (unsigned long long)res.raw_rolled,
+           (unsigned long long)res.rollups_merged, (unsigned long long)res.dropped, (long long)(sw_clock_real_ms() - t0));
+    return 1;
+}
+
+/* The background thread: seals the head when it is large or old (on the injectable clock), and rewrites block
+ * files as their data ages. */
 static void *sw_metrics_bg(void *arg) {
     sw_metrics *m = arg;
     pthread_mutex_lock(&m->bg_lock);
@@ -817,6 +1009,8 @@ static void *sw_metrics_bg(void *arg) {
                   (m->head_samples && sw_clock_now_ms() - m->last_flush_ms >= m->flush_interval_ms);
         pthread_rwlock_unlock(&m->lock);
         if (due) sw_metrics_flush(m);
+        /* One rewrite per tick at most, and none after a failure until the next tick. */
+        sw_metrics_compact(m);
         pthread_mutex_lock(&m->bg_lock);
     }
     pthread_mutex_unlock(&m->bg_lock);
@@ -829,10 +1023,19 @@ static int sw_gen_cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-typedef struct { uint64_t lo, hi; char name[256]; } sw_mb_name_t;
+typedef struct { uint64_t lo, hi; uint32_t version; char name[256]; } sw_mb_name_t;
 static int sw_mb_hi_cmp(const void *a, const void *b) {
     const sw_mb_name_t *x = a, *y = b;
-    return x->hi != y->hi ? (x->hi > y->hi) - (x->hi < y->hi) : (x->lo < y->lo) - (x->lo > y->lo);
+    if (x->hi != y->hi) return (x->hi > y->hi) - (x->hi < y->hi);
+    if (x->lo != y->lo) return (x->lo < y->lo) - (x->lo > y->lo);
+    return (x->version > y->version) - (x->version < y->version);
+}
+
+/* 1 when file a's generations are inside b's and b replaced it: a rewrite's input left behind by a stop
+ * between the rewrite's rename and the removal of its inputs. */
+static int sw_mb_obsolete(const sw_mb_name_t *a, const sw_mb_name_t *b) {
+    if (b->lo > a->lo || a->hi > b->hi) return 0;
+    return b->lo != a->lo || b->hi != a->hi || b->version > a->version;
 }
 
 /* Loads the block files of dir: the newest intact catalog names metrics and series, every intact file adds
@@ -847,10 +1050,11 @@ static int sw_metrics_load_files(sw_metrics *m, sw_gen_file **sealed, size_t *ns
     char path[4200];
     while ((e = readdir(d))) {
         uint64_t lo, hi;
+        uint32_t version;
         const char *dot;
-        if (sw_mb_parse_name(e->d_name, &lo, &hi) == 0) {
+        if (sw_mb_parse_name(e->d_name, &lo, &hi, &version) == 0) {
             if (nn == cap) names = sw_realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
-            names[nn].lo = lo, names[nn].hi = hi;
+            names[nn].lo = lo, names[nn].hi = hi, names[nn].version = version;
             snprintf(names[nn++].name, sizeof names->name, "%s", e->d_name);
         } else if (!strncmp(e->d_name, "mb-", 3) && (dot = strrchr(e->d_name, '.')) && !strcmp(dot, ".tmp")) {
             snprintf(path, sizeof path, "%s/%s", m->dir, e->d_name);
@@ -870,7 +1074,7 @@ static int sw_metrics_load_files(sw_metrics *m, sw_gen_file **sealed, size_t *ns
     sw_mb_file **open_files = sw_calloc(nn ? nn : 1, sizeof *open_files);
     for (size_t i = nn; i-- > 0;) {
         int covered = 0;
-        for (size_t j = i + 1; j < nn && !covered; j++) covered = names[j].lo <= names[i].lo && names[i].hi <= names[j].hi;
+        for (size_t j = 0; j < nn && !covered; j++) covered = j != i && sw_mb_obsolete(&names[i], &names[j]);
         snprintf(path, sizeof path, "%s/%s", m->dir, names[i].name);
         if (names[i].hi > m->covered) m->covered = names[i].hi;
         if (covered) { unlink(path); names[i].name[0] = '\0'; continue; }
@@ -878,6 +1082,8 @@ static int sw_metrics_load_files(sw_metrics *m, sw_gen_file **sealed, size_t *ns
         open_files[i] = sw_mb_open(path, why, sizeof why);
         if (!open_files[i]) {
             m->damaged_files++;
+            m->bad = sw_realloc(m->bad, (m->nbad + 1) * sizeof *m->bad);
+            m->bad[m->nbad][0] = names[i].lo, m->bad[m->nbad++][1] = names[i].hi;
             sw_log("error", "metrics: a block file is damaged; its samples are not served (run skywatch fsck)",
                    "\"file\":\"%s\",\"reason\":\"%s\"", names[i].name, why);
         }
@@ -915,6 +1121,7 @@ sw_metrics *sw_metrics_open(const char *dir, char *err, size_t errlen) {
     sw_metrics *m = sw_calloc(1, sizeof *m);
     pthread_rwlock_init(&m->lock, NULL);
     pthread_mutex_init(&m->flush_lock, NULL);
+    pthread_mutex_init(&m->compact_lock, NULL);
     pthread_mutex_init(&m->bg_lock, NULL);
     pthread_mutex_init(&m->scratch_lock, NULL);
     pthread_cond_init(&m->bg_cv, NULL);
@@ -922,6 +1129,7 @@ sw_metrics *sw_metrics_open(const char *dir, char *err, size_t errlen) {
     m->dir = sw_strdup(dir);
     m->flush_samples = SW_FLUSH_SAMPLES;
     m->flush_interval_ms = SW_FLUSH_INTERVAL_MS;
+    m->keep_raw_s = 15 * SW_DAY, m->keep_300_s = 63 * SW_DAY, m->keep_3600_s = 455 * SW_DAY;
     const char *fs = getenv("SKYWATCH_METRICS_FLUSH_SAMPLES"); /* tests and benchmarks: seal sooner */
     if (fs && atol(fs) > 0) m->flush_samples = (size_t)atol(fs);
     FILE *ur = fopen("/dev/urandom", "rb");
@@ -999,15 +1207,18 @@ void sw_metrics_close(sw_metrics *m) {
     while (m->scratch_free) {
         sw_scratch *s = m->scratch_free;
         m->scratch_free = s->next;
+        sw_qs_free(&s->q);
         sw_free(s);
     }
     sw_free(m->series);
     sw_free(m->metrics);
     sw_free(m->table);
     sw_free(m->dir);
+    sw_free(m->bad);
     sw_buf_free(&m->rec);
     pthread_rwlock_destroy(&m->lock);
     pthread_mutex_destroy(&m->flush_lock);
+    pthread_mutex_destroy(&m->compact_lock);
     pthread_mutex_destroy(&m->bg_lock);
     pthread_mutex_destroy(&m->scratch_lock);
     pthread_cond_destroy(&m->bg_cv);
@@ -1113,6 +1324,35 @@ static void sw_set_aggregate(const sw_set_sample *x, int with_values, sw_slots *
     } else bk->exact = 0;
 }
 
+/* A roll-up block: exact count/sum/min/max per period, and the sketch's weighted values for percentiles (a
+ * period without a sketch makes them unavailable, as a statistic set does). -1 when the block is damaged. */
+static int sw_rollup_aggregate(const sw_dref *r, sw_scratch *x, int64_t start, int64_t end, int with_values,
+                               sw_slots *slots) {
+    const uint8_t *sk, *skend;
+    size_t sklen;
+    long n = sw_mb_decode_rollups(r->f->map + r->off, r->len, x->t, x->v, x->sum, x->min, x->max, x->t2, &sk, &sklen);
+    if (n != (long)r->n) return -1;
+    skend = sk + sklen;
+    for (long i = 0; i < n; i++) {
+        uint64_t l = 0;
+        if (with_values && (sw_varint_get(&sk, skend, &l) || l > (uint64_t)(skend - sk))) return -1;
+        if (x->t[i] < start || x->t[i] >= end) { sk += l; continue; }
+        sw_bucket *bk = sw_bucket_at(slots, x->t[i]);
+        int fresh = bk->count == 0;
+        sw_bucket_add(bk, x->v[i], x->sum[i], x->min[i], x->max[i]);
+        if (fresh) bk->exact = 1;
+        if (!with_values) continue;
+        if (l == 0) { bk->exact = 0; continue; }
+        sw_qs_free(&x->q); /* sw_qs_decode overwrites without freeing */
+        if (sw_qs_decode(sk, (size_t)l, &x->q) != (long)l) return -1;
+        sk += l;
+        size_t k = sw_qs_values(&x->q, x->qv, x->qw, sizeof x->qv / sizeof *x->qv);
+        if (k > sizeof x->qv / sizeof *x->qv) return -1;
+        for (size_t j = 0; j < k; j++) sw_bucket_keep(bk, x->qv[j], x->qw[j]);
+    }
+    return 0;
+}
+
 static void sw_ref_damaged(sw_metrics *m, const sw_dref *r) {
     __atomic_add_fetch(&m->damaged_blocks, 1, __ATOMIC_RELAXED);
     sw_log("error", "metrics: a damaged block was skipped (run skywatch fsck)", "\"file\":\"%s\",\"offset\":%llu",
@@ -1132,7 +1372,7 @@ static void sw_refs_aggregate(sw_metrics *m, const sw_series *s, int64_t start, 
             long n = sw_mb_decode_values(p, r->len, x->t, x->v);
             if (n != (long)r->n) { sw_ref_damaged(m, r); continue; }
             sw_values_aggregate(x->t, x->v, (size_t)n, start, end, with_values, slots);
-        } else {
+        } else if (r->kind == SW_MB_SETS) {
             long n = sw_mb_decode_sets(p, r->len, x->t, x->v, x->sum, x->min, x->max, x->t2);
             if (n != (long)r->n) { sw_ref_damaged(m, r); continue; }
             for (long i = 0; i < n; i++) {
@@ -1140,7 +1380,7 @@ static void sw_refs_aggregate(sw_metrics *m, const sw_series *s, int64_t start, 
                 sw_set_sample ss = {x->t[i], x->v[i], x->sum[i], x->min[i], x->max[i]};
                 sw_set_aggregate(&ss, with_values, slots);
             }
-        }
+        } else if (sw_rollup_aggregate(r, x, start, end, with_values, slots)) sw_ref_damaged(m, r);
     }
 }
 
@@ -1261,6 +1501,7 @@ void sw_metrics_get_stats(sw_metrics *m, sw_metrics_stats *s) {
     s->head_samples = m->head_samples;
     s->block_files = m->nfiles;
     s->flushes = m->flushes;
+    s->compactions = m->compactions;
     s->damaged_files = m->damaged_files;
     s->damaged_blocks = __atomic_load_n(&m->damaged_blocks, __ATOMIC_RELAXED);
     pthread_rwlock_unlock(&m->lock);

@@ -39,6 +39,15 @@ void sw_metrics_close(sw_metrics *m);
  * samples or its oldest sample is 2 hours old on the engine's clock). Returns 0, or -1 when the file could
  * not be written: the samples then stay in the head and their logs are kept. */
 int sw_metrics_flush(sw_metrics *m);
+/* Performs the next rewrite of block files, if one is due at the engine clock's time (the background thread
+ * calls it every second): files holding samples past a tier's retention are rewritten with them rolled up
+ * (raw samples into 5-minute periods after raw_days, 5-minute into 1-hour after r300_days) or dropped (after
+ * r3600_days); failing that, the head files of finished days are merged. Returns 1 when it rewrote, 0 when
+ * nothing was due, -1 when the rewrite failed (the files stay as they were). */
+int sw_metrics_compact(sw_metrics *m);
+/* Retention of each tier, in days (defaults: CloudWatch's 15, 63 and 455). Raw samples are kept whole for
+ * raw_days, so every statistic over them stays exact for that long. */
+void sw_metrics_set_retention(sw_metrics *m, int raw_days, int r300_days, int r3600_days);
 /* Stores n datums atomically in the log, then in memory, and returns once they are durable.
  * Returns 0, or -1 if the log failed (nothing more can be promised durable). Thread-safe. */
 int sw_metrics_put(sw_metrics *m, const sw_datum *d, size_t n);
@@ -89,7 +98,7 @@ size_t sw_metrics_list(sw_metrics *m, const sw_list_filter *f, uint64_t after, s
 /* Counters for the log line at start-up and for benchmarks. */
 typedef struct sw_metrics_stats {
     uint64_t metrics, series, samples, wal_bytes, replayed_records;
-    uint64_t head_samples, block_files, flushes, damaged_files, damaged_blocks;
+    uint64_t head_samples, block_files, flushes, damaged_files, damaged_blocks, compactions;
 } sw_metrics_stats;
 void sw_metrics_get_stats(sw_metrics *m, sw_metrics_stats *s);
 

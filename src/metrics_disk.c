@@ -4,6 +4,7 @@
 #include "crc32c.h"
 #include "fileio.h"
 #include "tscodec.h"
+#include "varint.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -25,23 +26,25 @@ static uint64_t sw_rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return
 static void sw_put32(sw_buf *b, uint32_t v) { sw_buf_append(b, &v, 4); }
 static void sw_put64(sw_buf *b, uint64_t v) { sw_buf_append(b, &v, 8); }
 
-void sw_mb_name(char *out, size_t outlen, uint64_t lo, uint64_t hi) {
-    snprintf(out, outlen, "mb-%016" PRIx64 "-%016" PRIx64 ".swb", lo, hi);
+void sw_mb_name(char *out, size_t outlen, uint64_t lo, uint64_t hi, uint32_t version) {
+    snprintf(out, outlen, "mb-%016" PRIx64 "-%016" PRIx64 "-%08" PRIx32 ".swb", lo, hi, version);
 }
 
-int sw_mb_parse_name(const char *name, uint64_t *lo, uint64_t *hi) {
-    if (strlen(name) != 3 + 16 + 1 + 16 + 4 || strncmp(name, "mb-", 3) || name[19] != '-' || strcmp(name + 36, ".swb"))
+int sw_mb_parse_name(const char *name, uint64_t *lo, uint64_t *hi, uint32_t *version) {
+    if (strlen(name) != 3 + 16 + 1 + 16 + 1 + 8 + 4 || strncmp(name, "mb-", 3) || name[19] != '-' || name[36] != '-' ||
+        strcmp(name + 45, ".swb"))
         return -1;
-    uint64_t v[2] = {0, 0};
-    for (int k = 0; k < 2; k++)
-        for (int i = 0; i < 16; i++) {
-            char c = name[3 + k * 17 + i];
+    uint64_t v[3] = {0, 0, 0};
+    static const int at[3] = {3, 20, 37}, len[3] = {16, 16, 8};
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < len[k]; i++) {
+            char c = name[at[k] + i];
             int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
             if (d < 0) return -1;
             v[k] = v[k] << 4 | (uint64_t)d;
         }
     if (v[0] > v[1]) return -1;
-    *lo = v[0], *hi = v[1];
+    *lo = v[0], *hi = v[1], *version = (uint32_t)v[2];
     return 0;
 }
 
@@ -82,8 +85,8 @@ sw_mb_file *sw_mb_open(const char *path, char *err, size_t errlen) {
             for (uint32_t i = 0; !why && i < f->nentries; i++) {
                 sw_mb_entry e;
                 sw_mb_entry_at(f, i, &e);
-                if (e.off < 8 || e.off > ioff || e.len > ioff - e.off || e.kind > SW_MB_SETS || e.n == 0 ||
-                    e.n > SW_TS_MAX_BLOCK || e.tmin > e.tmax)
+                if (e.off < 8 || e.off > ioff || e.len > ioff - e.off || e.kind > SW_MB_ROLLUP || e.n == 0 ||
+                    e.n > SW_TS_MAX_BLOCK || e.tmin > e.tmax || (e.kind == SW_MB_ROLLUP) != (e.period > 0))
                     why = "an index entry points outside the blocks";
                 f->samples += e.n;
             }
@@ -98,6 +101,8 @@ sw_mb_file *sw_mb_open(const char *path, char *err, size_t errlen) {
     f->path = sw_strdup(path);
     const char *slash = strrchr(f->path, '/');
     f->name = slash ? (char *)slash + 1 : f->path;
+    uint64_t nlo, nhi;
+    if (sw_mb_parse_name(f->name, &nlo, &nhi, &f->version)) f->version = 0;
     madvise((void *)map, size, MADV_RANDOM);
     return f;
 }
@@ -118,23 +123,39 @@ void sw_mb_entry_at(const sw_mb_file *f, uint32_t i, sw_mb_entry *e) {
     e->tmax = sw_rd32(p + 13);
     e->off = sw_rd64(p + 17);
     e->len = sw_rd32(p + 25);
+    e->period = sw_rd32(p + 29);
 }
 
 int sw_mb_catalog(const sw_mb_file *f, sw_buf *out) {
+    /* Streamed, the output growing as bytes come out: a damaged length can never make it allocate more than
+     * the frame really decompresses to (and that is refused past the length the index states). */
     sw_buf_reset(out);
-    sw_buf_reserve(out, f->catalog_raw + 1);
-    size_t got = ZSTD_decompress(out->data, f->catalog_raw + 1, f->catalog, f->catalog_len);
-    if (ZSTD_isError(got) || got != f->catalog_raw) return -1;
-    out->len = got;
-    return 0;
+    ZSTD_DCtx *dc = ZSTD_createDCtx();
+    if (!dc) return -1;
+    ZSTD_inBuffer in = {f->catalog, f->catalog_len, 0};
+    size_t rc = 1;
+    while (!ZSTD_isError(rc) && out->len <= f->catalog_raw && (rc != 0 || in.pos < in.size)) {
+        size_t room = f->catalog_raw + 1 - out->len, step = room < (1u << 20) ? room : (1u << 20);
+        sw_buf_reserve(out, step);
+        ZSTD_outBuffer o = {out->data + out->len, step, 0};
+        size_t before = in.pos;
+        rc = ZSTD_decompressStream(dc, &o, &in);
+        out->len += o.pos;
+        if (rc == 0 && in.pos == in.size) break;
+        if (o.pos == 0 && in.pos == before) break; /* no progress: truncated frame */
+    }
+    ZSTD_freeDCtx(dc);
+    return !ZSTD_isError(rc) && rc == 0 && in.pos == in.size && out->len == f->catalog_raw ? 0 : -1;
 }
 
 long sw_mb_decode_values(const uint8_t *p, size_t len, uint32_t *t, double *v) { return sw_ts_decode(p, len, t, v); }
 
-long sw_mb_decode_sets(const uint8_t *p, size_t len, uint32_t *t, double *count, double *sum, double *min, double *max,
-                       uint32_t *tscratch) {
+/* The four columns of kinds 1 and 2; *rest is what follows them. */
+static long sw_mb_decode_cols(const uint8_t *p, size_t len, uint32_t *t, double *count, double *sum, double *min,
+                              double *max, uint32_t *tscratch, const uint8_t **rest, size_t *restlen) {
     double *cols[4] = {count, sum, min, max};
     long n = -1;
+    *restlen = 0;
     for (int c = 0; c < 4; c++) {
         if (len < 4) return -1;
         uint32_t l = sw_rd32(p);
@@ -144,15 +165,36 @@ long sw_mb_decode_sets(const uint8_t *p, size_t len, uint32_t *t, double *count,
         n = k;
         p += 4 + l, len -= 4 + (size_t)l;
     }
-    return len == 0 ? n : -1;
+    *rest = p, *restlen = len;
+    return n;
+}
+
+long sw_mb_decode_sets(const uint8_t *p, size_t len, uint32_t *t, double *count, double *sum, double *min, double *max,
+                       uint32_t *tscratch) {
+    const uint8_t *rest;
+    size_t restlen;
+    long n = sw_mb_decode_cols(p, len, t, count, sum, min, max, tscratch, &rest, &restlen);
+    return restlen == 0 ? n : -1;
+}
+
+long sw_mb_decode_rollups(const uint8_t *p, size_t len, uint32_t *t, double *count, double *sum, double *min, double *max,
+                          uint32_t *tscratch, const uint8_t **sketches, size_t *sketches_len) {
+    const uint8_t *rest;
+    size_t restlen;
+    long n = sw_mb_decode_cols(p, len, t, count, sum, min, max, tscratch, &rest, &restlen);
+    if (n < 0 || restlen < 8) return -1;
+    uint32_t l = sw_rd32(rest), crc = sw_rd32(rest + 4);
+    if (l != restlen - 8 || sw_crc32c(0, rest + 8, l) != crc) return -1;
+    *sketches = rest + 8, *sketches_len = l;
+    return n;
 }
 
 /* ---------- writing ---------- */
 
-int sw_mb_begin(sw_mb_writer *w, const char *dir, uint64_t lo, uint64_t hi) {
+int sw_mb_begin(sw_mb_writer *w, const char *dir, uint64_t lo, uint64_t hi, uint32_t version) {
     memset(w, 0, sizeof *w);
     char name[64];
-    sw_mb_name(name, sizeof name, lo, hi);
+    sw_mb_name(name, sizeof name, lo, hi, version);
     snprintf(w->dir, sizeof w->dir, "%s", dir);
     snprintf(w->path, sizeof w->path, "%s/%s", dir, name);
     snprintf(w->tmp, sizeof w->tmp, "%s/%s.tmp", dir, name);
@@ -166,7 +208,8 @@ int sw_mb_begin(sw_mb_writer *w, const char *dir, uint64_t lo, uint64_t hi) {
     return 0;
 }
 
-static int sw_mb_emit(sw_mb_writer *w, uint32_t series, uint8_t kind, uint32_t n, uint32_t tmin, uint32_t tmax) {
+static int sw_mb_emit(sw_mb_writer *w, uint32_t series, uint8_t kind, uint32_t n, uint32_t tmin, uint32_t tmax,
+                      uint32_t period) {
     if (w->failed) return -1;
     if (sw_write_all(w->fd, w->block.data, w->block.len)) { w->failed = 1; return -1; }
     sw_put32(&w->entries, series);
@@ -176,7 +219,7 @@ static int sw_mb_emit(sw_mb_writer *w, uint32_t series, uint8_t kind, uint32_t n
     sw_put32(&w->entries, tmax);
     sw_put64(&w->entries, w->off);
     sw_put32(&w->entries, (uint32_t)w->block.len);
-    sw_put32(&w->entries, 0);
+    sw_put32(&w->entries, period);
     w->off += w->block.len;
     w->nentries++;
     w->samples += n;
@@ -187,7 +230,7 @@ int sw_mb_add_values(sw_mb_writer *w, uint32_t series, const uint32_t *t, const 
     for (size_t i = 0; i < n; i += SW_TS_MAX_BLOCK) {
         size_t k = n - i < SW_TS_MAX_BLOCK ? n - i : SW_TS_MAX_BLOCK;
         sw_buf_reset(&w->block);
-        if (sw_ts_encode(&w->block, t + i, v + i, k, 3) || sw_mb_emit(w, series, SW_MB_VALUES, (uint32_t)k, t[i], t[i + k - 1])) {
+        if (sw_ts_encode(&w->block, t + i, v + i, k, 3) || sw_mb_emit(w, series, SW_MB_VALUES, (uint32_t)k, t[i], t[i + k - 1], 0)) {
             w->failed = 1;
             return -1;
         }
@@ -195,20 +238,51 @@ int sw_mb_add_values(sw_mb_writer *w, uint32_t series, const uint32_t *t, const 
     return 0;
 }
 
+/* The four columns of samples [i, i + k) into w->block. */
+static int sw_mb_put_cols(sw_mb_writer *w, const uint32_t *t, const double *const cols[4], size_t i, size_t k) {
+    for (int c = 0; c < 4; c++) {
+        size_t at = w->block.len;
+        sw_put32(&w->block, 0);
+        if (sw_ts_encode(&w->block, t + i, cols[c] + i, k, 3)) { w->failed = 1; return -1; }
+        uint32_t l = (uint32_t)(w->block.len - at - 4);
+        memcpy(w->block.data + at, &l, 4);
+    }
+    return 0;
+}
+
 int sw_mb_add_sets(sw_mb_writer *w, uint32_t series, const uint32_t *t, const double *count, const double *sum,
                    const double *min, const double *max, size_t n) {
-    const double *cols[4] = {count, sum, min, max};
+    const double *const cols[4] = {count, sum, min, max};
     for (size_t i = 0; i < n; i += SW_TS_MAX_BLOCK) {
         size_t k = n - i < SW_TS_MAX_BLOCK ? n - i : SW_TS_MAX_BLOCK;
         sw_buf_reset(&w->block);
-        for (int c = 0; c < 4; c++) {
-            size_t at = w->block.len;
-            sw_put32(&w->block, 0);
-            if (sw_ts_encode(&w->block, t + i, cols[c] + i, k, 3)) { w->failed = 1; return -1; }
-            uint32_t l = (uint32_t)(w->block.len - at - 4);
-            memcpy(w->block.data + at, &l, 4);
+        if (sw_mb_put_cols(w, t, cols, i, k) || sw_mb_emit(w, series, SW_MB_SETS, (uint32_t)k, t[i], t[i + k - 1], 0))
+            return -1;
+    }
+    return 0;
+}
+
+int sw_mb_add_rollups(sw_mb_writer *w, uint32_t series, uint32_t period, const uint32_t *t, const double *count,
+                      const double *sum, const double *min, const double *max, size_t n, const void *sketches,
+                      size_t sketches_len) {
+    const double *const cols[4] = {count, sum, min, max};
+    const uint8_t *sp = sketches, *send = sp + sketches_len;
+    for (size_t i = 0; i < n; i += SW_TS_MAX_BLOCK) {
+        size_t k = n - i < SW_TS_MAX_BLOCK ? n - i : SW_TS_MAX_BLOCK;
+        sw_buf_reset(&w->block);
+        if (sw_mb_put_cols(w, t, cols, i, k)) return -1;
+        /* This block's share of the sketch column: k length-prefixed entries. */
+        const uint8_t *from = sp;
+        for (size_t j = 0; j < k; j++) {
+            uint64_t l;
+            if (sw_varint_get(&sp, send, &l) || l > (uint64_t)(send - sp)) { w->failed = 1; return -1; }
+            sp += l;
         }
-        if (sw_mb_emit(w, series, SW_MB_SETS, (uint32_t)k, t[i], t[i + k - 1])) return -1;
+        uint32_t l = (uint32_t)(sp - from), crc = sw_crc32c(0, from, l);
+        sw_put32(&w->block, l);
+        sw_put32(&w->block, crc);
+        sw_buf_append(&w->block, from, l);
+        if (sw_mb_emit(w, series, SW_MB_ROLLUP, (uint32_t)k, t[i], t[i + k - 1], period)) return -1;
     }
     return 0;
 }
@@ -216,7 +290,7 @@ int sw_mb_add_sets(sw_mb_writer *w, uint32_t series, const uint32_t *t, const do
 int sw_mb_add_raw(sw_mb_writer *w, const sw_mb_entry *e, const uint8_t *bytes) {
     sw_buf_reset(&w->block);
     sw_buf_append(&w->block, bytes, e->len);
-    return sw_mb_emit(w, e->series, e->kind, e->n, e->tmin, e->tmax);
+    return sw_mb_emit(w, e->series, e->kind, e->n, e->tmin, e->tmax, e->period);
 }
 
 void sw_mb_abort(sw_mb_writer *w) {

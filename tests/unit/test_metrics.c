@@ -2,8 +2,10 @@
  * memory; a restart reads the block files and the logs not yet in one, never counting a sample twice or
  * losing one; every state a crash can leave (sealed log, half-written file, file and its log both present,
  * a finished compaction's inputs) opens to the same data; damaged files and blocks are isolated. */
+#include "clock.h"
 #include "metrics.h"
 #include "metrics_disk.h"
+#include "stats.h"
 #include "test.h"
 #include <dirent.h>
 #include <fcntl.h>
@@ -145,6 +147,9 @@ static int count_files(const char *dir, const char *prefix, const char *suffix) 
 
 static sw_metrics *open_ok(const char *dir) {
     char err[256] = "";
+    /* The engine's clock, which decides retention: just after the samples these tests write, unless a test
+     * moves it. */
+    if (sw_clock_now_ms() / 1000 > T0 + 400LL * 86400) sw_clock_set_ms((T0 + SPAN) * 1000LL);
     sw_metrics *m = sw_metrics_open(dir, err, sizeof err);
     if (!m) T_FAIL_("open %s: %s", dir, err);
     return m;
@@ -240,7 +245,7 @@ static void test_crash_states_open_to_the_same_data(void) {
     snprintf(path, sizeof path, "%s/metrics.wal", img);
     snprintf(path2, sizeof path2, "%s/metrics.wal.2", img);
     T_EQ_INT(rename(path, path2), 0);
-    snprintf(path, sizeof path, "%s/mb-0000000000000002-0000000000000002.swb.tmp", img);
+    snprintf(path, sizeof path, "%s/mb-0000000000000002-0000000000000002-00000000.swb.tmp", img);
     int fd = open(path, O_WRONLY | O_CREAT, 0600);
     T_EQ_INT(write(fd, "SWMB0001garbage", 15), 15);
     close(fd);
@@ -271,12 +276,12 @@ static void test_crash_states_open_to_the_same_data(void) {
     sw_metrics_close(c);
     /* 4. A compaction's inputs left beside its output: a file whose range another covers is removed. */
     copytree(dir, img);
-    snprintf(path, sizeof path, "%s/mb-0000000000000001-0000000000000001.swb", img);
-    snprintf(path2, sizeof path2, "%s/mb-0000000000000001-0000000000000002.swb", img);
+    snprintf(path, sizeof path, "%s/mb-0000000000000001-0000000000000001-00000000.swb", img);
+    snprintf(path2, sizeof path2, "%s/mb-0000000000000001-0000000000000002-00000001.swb", img);
     T_EQ_INT(link(path, path2), 0); /* stands in for a merged file covering 1..2: same data as 1 alone */
-    snprintf(path, sizeof path, "%s/mb-0000000000000002-0000000000000002.swb", img);
+    snprintf(path, sizeof path, "%s/mb-0000000000000002-0000000000000002-00000000.swb", img);
     T_EQ_INT(unlink(path), 0);
-    snprintf(path, sizeof path, "%s/mb-0000000000000001-0000000000000001.swb", img);
+    snprintf(path, sizeof path, "%s/mb-0000000000000001-0000000000000001-00000000.swb", img);
     c = open_ok(img);
     T_EQ_INT(access(path, F_OK), -1);
     sw_metrics_get_stats(c, &st);
@@ -309,7 +314,7 @@ static void test_damage_is_isolated(void) {
     sw_metrics_close(m);
     /* A flipped byte in the first block of the second file: that block's samples are skipped and counted. */
     copytree(dir, img);
-    snprintf(path, sizeof path, "%s/mb-0000000000000002-0000000000000002.swb", img);
+    snprintf(path, sizeof path, "%s/mb-0000000000000002-0000000000000002-00000000.swb", img);
     flip(path, 20);
     m = open_ok(img);
     sw_metric_id id;
@@ -355,17 +360,235 @@ static void test_damage_is_isolated(void) {
     reset_ref();
 }
 
+
+/* ---------- roll-ups and retention ---------- */
+
+#define DAY 86400
+#define NDAYS 500
+/* One latency-like series, a value every 20 minutes and a statistic set every 3 hours over 500 days; the
+ * reference keeps every raw sample. */
+static void put_history(sw_metrics *m, uint32_t start) {
+    reset_ref();
+    sw_metric_id id;
+    sw_dim dims[2];
+    char host[32];
+    metric_id(1, &id, dims, host);
+    sw_datum d[72];
+    size_t k = 0;
+    for (uint32_t t = start; t < start + NDAYS * DAY; t += 1200) {
+        ref_sample r;
+        if ((t - start) % 10800 == 0) {
+            double v = (double)(rnd() % 50), c = (double)(1 + rnd() % 4), spread = (rnd() % 3 == 0) ? 5 : 0;
+            d[k] = (sw_datum){.id = id, .unit = UNITS[1], .t = t + 7, .kind = SW_SAMPLE_SET, .count = c,
+                              .sum = v * c + spread, .min = v, .max = v + spread};
+            r = (ref_sample){t + 7, c, v * c + spread, v, v + spread, 1};
+        } else {
+            double v = 20 + (double)(rnd() % 100000) / 100.0 * ((rnd() % 10) == 0 ? 10 : 1);
+            d[k] = (sw_datum){.id = id, .unit = UNITS[1], .t = t, .kind = SW_SAMPLE_VALUE, .v = v};
+            r = (ref_sample){t, 1, v, v, v, 0};
+        }
+        if (NREF[1] == CREF[1]) REF[1] = realloc(REF[1], (CREF[1] = CREF[1] ? CREF[1] * 2 : 1024) * sizeof **REF);
+        REF[1][NREF[1]++] = r;
+        if (++k == 72) { T_EQ_INT(sw_metrics_put(m, d, k), 0); k = 0; }
+    }
+    if (k) T_EQ_INT(sw_metrics_put(m, d, k), 0);
+}
+
+static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
+
+/* Hour buckets from the engine against the reference: samples older than drop are gone; count, sum, min and
+ * max are exact everywhere; p10/p50/p90/p99 within 1% wherever every value of the hour is known (a statistic
+ * set with different values makes them unavailable). Returns the buckets compared. */
+static size_t check_hours(sw_metrics *m, uint32_t start, int64_t drop, const char *when) {
+    sw_metric_id id;
+    sw_dim dims[2];
+    char host[32];
+    metric_id(1, &id, dims, host);
+    sw_query_result r;
+    sw_metrics_query(m, &id, NULL, start, start + NDAYS * DAY, 3600, 1, &r);
+    size_t nh = NDAYS * 24, compared = 0, bad = 0;
+    double *cnt = calloc(nh, sizeof *cnt), *sum = calloc(nh, sizeof *sum), *mn = malloc(nh * sizeof *mn),
+           *mx = malloc(nh * sizeof *mx);
+    int *known = malloc(nh * sizeof *known);
+    double **vals = calloc(nh, sizeof *vals);
+    size_t *nv = calloc(nh, sizeof *nv);
+    for (size_t h = 0; h < nh; h++) mn[h] = 1e300, mx[h] = -1e300, known[h] = 1;
+    for (size_t i = 0; i < NREF[1]; i++) {
+        const ref_sample *x = &REF[1][i];
+        if ((int64_t)x->t < drop) continue;
+        size_t h = (x->t - start) / 3600;
+        cnt[h] += x->count, sum[h] += x->sum;
+        if (x->min < mn[h]) mn[h] = x->min;
+        if (x->max > mx[h]) mx[h] = x->max;
+        if (x->set && !(x->min == x->max && x->sum == x->min * x->count)) known[h] = 0;
+        size_t reps = x->set ? (size_t)x->count : 1;
+        vals[h] = realloc(vals[h], (nv[h] + reps) * sizeof **vals);
+        for (size_t j = 0; j < reps; j++) vals[h][nv[h]++] = x->min;
+    }
+    size_t want = 0;
+    for (size_t h = 0; h < nh; h++) want += cnt[h] > 0;
+    T_EQ_INT(r.nunits, want ? 1 : 0);
+    if (r.nunits == 1) T_EQ_INT(r.units[0].nbuckets, want);
+    static const char *pct[] = {"p10", "p50", "p90", "p99"};
+    for (size_t i = 0; r.nunits == 1 && i < r.units[0].nbuckets && bad < 5; i++) {
+        sw_bucket *bk = &r.units[0].buckets[i];
+        size_t h = (size_t)(bk->start - start) / 3600;
+        if (bk->count != cnt[h] || fabs(bk->sum - sum[h]) > 1e-9 * fabs(sum[h]) || bk->min != mn[h] || bk->max != mx[h] ||
+            bk->exact != known[h]) {
+            T_FAIL_("%s: hour %zu: count %g/%g sum %.17g/%.17g min %g/%g max %g/%g exact %d/%d", when, h, bk->count, cnt[h],
+                    bk->sum, sum[h], bk->min, mn[h], bk->max, mx[h], bk->exact, known[h]);
+            bad++;
+            continue;
+        }
+        if (!known[h]) continue;
+        qsort(vals[h], nv[h], sizeof **vals, cmp_dbl);
+        for (size_t p = 0; p < 4; p++) {
+            sw_stat st;
+            double got, exact;
+            T_EQ_INT(sw_stat_parse(pct[p], &st), 0);
+            T_EQ_INT(sw_stat_compute(&st, bk, &got), 0);
+            double *w = malloc(nv[h] * sizeof *w), *v = malloc(nv[h] * sizeof *v);
+            for (size_t j = 0; j < nv[h]; j++) w[j] = 1, v[j] = vals[h][j];
+            exact = sw_percentile(v, w, nv[h], st.p);
+            free(w);
+            free(v);
+            if (fabs(got - exact) > 0.01 * fabs(exact)) {
+                T_FAIL_("%s: hour %zu %s: %.17g against exact %.17g", when, h, pct[p], got, exact);
+                bad++;
+            }
+        }
+        compared++;
+    }
+    sw_query_result_free(&r);
+    for (size_t h = 0; h < nh; h++) free(vals[h]);
+    free(vals), free(nv), free(cnt), free(sum), free(mn), free(mx), free(known);
+    sw_test_checks++;
+    return compared;
+}
+
+/* The tier each sample is in at time now, as a count of blocks of each period in the engine's files. */
+static void tier_counts(const char *dir, size_t out[3]) {
+    out[0] = out[1] = out[2] = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512], err[256];
+    while (d && (e = readdir(d))) {
+        if (strncmp(e->d_name, "mb-", 3) || !strstr(e->d_name, ".swb") || strstr(e->d_name, ".tmp")) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        sw_mb_file *f = sw_mb_open(path, err, sizeof err);
+        for (uint32_t i = 0; f && i < f->nentries; i++) {
+            sw_mb_entry en;
+            sw_mb_entry_at(f, i, &en);
+            out[en.period == 0 ? 0 : en.period == 300 ? 1 : 2] += en.n;
+        }
+        sw_mb_close(f);
+    }
+    if (d) closedir(d);
+}
+
+static void test_rollups_and_retention_follow_the_clock(void) {
+    char *dir = tmpdir(), *img = tmpdir();
+    uint32_t start = T0 - NDAYS * DAY;
+    start -= start % DAY;
+    sw_clock_set_ms((int64_t)(start + NDAYS * DAY) * 1000);
+    sw_metrics *m = open_ok(dir);
+    put_history(m, start);
+    T_EQ_INT(sw_metrics_flush(m), 0);
+    check_hours(m, start, 0, "before any rewrite");
+    copytree(dir, img); /* the input, for the crash image below */
+    /* Now 500 days after the first sample: raw samples of the last 15 days stay, 5-minute roll-ups to 63 days,
+     * 1-hour roll-ups to 455 days, nothing before. */
+    int64_t now = (int64_t)start + NDAYS * DAY;
+    /* (The engine's own thread may do the rewrite first: either way it is done once.) */
+    T_ASSERT(sw_metrics_compact(m) >= 0);
+    T_EQ_INT(sw_metrics_compact(m), 0); /* nothing more is due */
+    sw_metrics_stats st;
+    sw_metrics_get_stats(m, &st);
+    T_EQ_INT(st.compactions, 1);
+    int64_t drop = (now - 455LL * DAY) / DAY * DAY;
+    size_t hours = check_hours(m, start, drop, "after the first rewrite");
+    T_ASSERT(hours > 400 * 24);
+    size_t tiers[3];
+    tier_counts(dir, tiers);
+    T_EQ_INT(tiers[0], 15 * 72);         /* raw: a sample every 20 minutes */
+    T_EQ_INT(tiers[1], (63 - 15) * 72);  /* a 5-minute roll-up per sample */
+    T_EQ_INT(tiers[2], (455 - 63) * 24); /* a 1-hour roll-up per hour */
+    /* A stop after the rewrite's rename, before its input was removed: the start removes the input, and
+     * nothing counts twice. */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp '%s'/mb-*.swb '%s/'", dir, img);
+    T_EQ_INT(system(cmd), 0);
+    T_EQ_INT(count_files(img, "mb-", ".swb"), 2);
+    sw_metrics *c = open_ok(img);
+    T_EQ_INT(count_files(img, "mb-", ".swb"), 1);
+    check_hours(c, start, drop, "rewrite and its input both on disk");
+    sw_metrics_close(c);
+    sw_metrics_close(m);
+    m = open_ok(dir);
+    check_hours(m, start, drop, "reopened after the rewrite");
+    /* 100 days on: 5-minute roll-ups merge into hours, raw samples roll up, the oldest hours go. */
+    sw_clock_set_ms((now + 100LL * DAY) * 1000);
+    T_ASSERT(sw_metrics_compact(m) >= 0);
+    sw_metrics_get_stats(m, &st);
+    T_EQ_INT(st.compactions, 1);
+    check_hours(m, start, (now + 100LL * DAY - 455LL * DAY) / DAY * DAY, "100 days on");
+    tier_counts(dir, tiers);
+    T_EQ_INT(tiers[0], 0);
+    T_EQ_INT(tiers[1], 0);
+    T_EQ_INT(tiers[2], (455 - 100) * 24);
+    sw_metrics_close(m);
+    rmtree(dir);
+    rmtree(img);
+    reset_ref();
+    sw_clock_set_ms(-1);
+}
+
+
+static void test_finished_days_head_files_merge(void) {
+    reset_ref();
+    char *dir = tmpdir();
+    sw_clock_set_ms((T0 + SPAN) * 1000LL);
+    sw_metrics *m = open_ok(dir);
+    for (int i = 0; i < 3; i++) {
+        put_random(m, 4000);
+        T_EQ_INT(sw_metrics_flush(m), 0);
+    }
+    T_EQ_INT(count_files(dir, "mb-", ".swb"), 3);
+    T_EQ_INT(sw_metrics_compact(m), 0); /* the samples' day is not over */
+    sw_clock_set_ms((T0 + 3LL * 86400) * 1000);
+    T_ASSERT(sw_metrics_compact(m) >= 0);
+    T_EQ_INT(count_files(dir, "mb-", ".swb"), 1);
+    T_EQ_INT(count_files(dir, "mb-0000000000000001-0000000000000003-00000001", ".swb"), 1);
+    check_all(m, "merged");
+    sw_metrics_stats st;
+    sw_metrics_get_stats(m, &st);
+    T_EQ_INT(st.samples, 12000);
+    put_random(m, 1000); /* a fourth head file joins the merged one (small) at the next rewrite */
+    T_EQ_INT(sw_metrics_flush(m), 0);
+    T_EQ_INT(sw_metrics_compact(m), 0); /* one finished head file alone is not worth a rewrite */
+    sw_metrics_close(m);
+    m = open_ok(dir);
+    check_all(m, "merged, reopened");
+    sw_metrics_close(m);
+    sw_clock_set_ms(-1);
+    rmtree(dir);
+    reset_ref();
+}
+
 static void test_name_parsing(void) {
     char n[64];
     uint64_t lo, hi;
-    sw_mb_name(n, sizeof n, 3, 0x1234abcd);
-    T_EQ_STR(n, "mb-0000000000000003-000000001234abcd.swb");
-    T_EQ_INT(sw_mb_parse_name(n, &lo, &hi), 0);
+    uint32_t v;
+    sw_mb_name(n, sizeof n, 3, 0x1234abcd, 7);
+    T_EQ_STR(n, "mb-0000000000000003-000000001234abcd-00000007.swb");
+    T_EQ_INT(sw_mb_parse_name(n, &lo, &hi, &v), 0);
     T_EQ_INT(lo, 3);
     T_EQ_INT(hi, 0x1234abcd);
-    T_EQ_INT(sw_mb_parse_name("mb-0000000000000003-0000000000000002.swb", &lo, &hi), -1);
-    T_EQ_INT(sw_mb_parse_name("mb-000000000000000G-0000000000000002.swb", &lo, &hi), -1);
-    T_EQ_INT(sw_mb_parse_name("mb-0000000000000001-0000000000000002.swb.tmp", &lo, &hi), -1);
+    T_EQ_INT(v, 7);
+    T_EQ_INT(sw_mb_parse_name("mb-0000000000000003-0000000000000002-00000000.swb", &lo, &hi, &v), -1);
+    T_EQ_INT(sw_mb_parse_name("mb-000000000000000G-0000000000000002-00000000.swb", &lo, &hi, &v), -1);
+    T_EQ_INT(sw_mb_parse_name("mb-0000000000000001-0000000000000002-00000000.swb.tmp", &lo, &hi, &v), -1);
+    T_EQ_INT(sw_mb_parse_name("mb-0000000000000001-0000000000000002.swb", &lo, &hi, &v), -1);
 }
 
 sw_test_case sw_tests[] = {
@@ -374,6 +597,8 @@ sw_test_case sw_tests[] = {
     {"crash_states_open_to_the_same_data", test_crash_states_open_to_the_same_data},
     {"damage_is_isolated", test_damage_is_isolated},
     {"name_parsing", test_name_parsing},
+    {"finished_days_head_files_merge", test_finished_days_head_files_merge},
+    {"rollups_and_retention_follow_the_clock", test_rollups_and_retention_follow_the_clock},
     {NULL, NULL},
 };
 #include "test_main.h"
