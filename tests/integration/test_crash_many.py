@@ -1,8 +1,11 @@
 """test_crash_many.py -- 50 kill -9s at random moments while two clients write metrics and log events:
 after every restart each acknowledged datapoint and event is there (nothing acknowledged lost, nothing
 invented, nothing counted twice), and `skywatch fsck` finds no damage, only torn tails a kill may leave.
-The metrics head is written to a block file every 300 samples, so kills land before, during and after the
-seal of a log, the write of a block file and the removal of the logs it covers."""
+The metrics head is written to a block file every 300 samples, and retention is shortened to 1, 2 and 3 days
+(metrics_retention) while the datapoints are a day and a half old, so every block file written is at once
+rewritten with its samples rolled up: kills land before, during and after the seal of a log, the write of a
+block file, the rewrite of block files and the removal of the files and logs they replace. Datapoints 13 days
+old are written too, which the rewrites drop (retention), under the same kills."""
 import datetime
 import os
 import random
@@ -23,7 +26,12 @@ class ManyKillsTest(unittest.TestCase):
     def test_fifty_kills_lose_nothing_acknowledged(self):
         rng = random.Random(20261122)
         server = Server(env={"SKYWATCH_METRICS_FLUSH_SAMPLES": "300"})
+        conf = server.data_dir + ".conf"
+        with open(conf, "w") as f:
+            f.write("metrics_retention = 1,2,3\n")
+        server.args = ["--config", conf]
         now = datetime.datetime.now(UTC).replace(microsecond=0)
+        old = now - datetime.timedelta(hours=36)  # past the 1-day raw retention: rolled up by every rewrite
         acked_points, sent_points = {}, {}   # round -> count of datapoints
         acked_events, sent_events = {}, {}   # round -> count of log events
         try:
@@ -43,8 +51,9 @@ class ManyKillsTest(unittest.TestCase):
                         sent_points[rnd] += 20
                         try:
                             cw.put_metric_data(Namespace="Crash", MetricData=[
-                                {"MetricName": "r%d" % rnd, "Timestamp": now - datetime.timedelta(seconds=i), "Value": 1.0}
-                                for i in range(20)])
+                                {"MetricName": "r%d" % rnd, "Timestamp": old - datetime.timedelta(seconds=i), "Value": 1.0}
+                                for i in range(20)] + [
+                                {"MetricName": "expired", "Timestamp": now - datetime.timedelta(days=13), "Value": 1.0}])
                         except Exception:
                             return  # the kill: not acknowledged
                         acked_points[rnd] += 20
@@ -73,8 +82,8 @@ class ManyKillsTest(unittest.TestCase):
             server.start()
             cw, logs = server.boto3(), server.boto3("logs")
             for rnd in range(KILLS):
-                r = cw.get_metric_statistics(Namespace="Crash", MetricName="r%d" % rnd, StartTime=now - datetime.timedelta(hours=1),
-                                             EndTime=now + datetime.timedelta(minutes=1), Period=3600, Statistics=["SampleCount"])
+                r = cw.get_metric_statistics(Namespace="Crash", MetricName="r%d" % rnd, StartTime=old - datetime.timedelta(hours=2),
+                                             EndTime=old + datetime.timedelta(hours=1), Period=3600, Statistics=["SampleCount"])
                 stored = sum(d["SampleCount"] for d in r["Datapoints"])
                 self.assertGreaterEqual(stored, acked_points[rnd], "round %d" % rnd)
                 self.assertLessEqual(stored, sent_points[rnd], "round %d" % rnd)
@@ -89,6 +98,7 @@ class ManyKillsTest(unittest.TestCase):
             self.assertGreater(sum(acked_points.values()), 0)
             self.assertGreater(sum(acked_events.values()), 0)
             self.assertIn("metrics: head written to a block file", server.log())
+            self.assertIn("metrics: block files rewritten", server.log())
             server.stop()
             self.assertTrue([n for n in os.listdir(server.data_dir) if n.startswith("mb-") and n.endswith(".swb")])
             p = subprocess.run([BIN, "fsck", server.data_dir], capture_output=True, text=True, timeout=120)
@@ -96,6 +106,7 @@ class ManyKillsTest(unittest.TestCase):
             self.assertIsNone(server.sanitizer_report())
         finally:
             server.cleanup()
+            os.unlink(conf)
 
 
 if __name__ == "__main__":
