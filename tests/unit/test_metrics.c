@@ -68,13 +68,15 @@ static void put_random(sw_metrics *m, size_t n) {
 /* Compares every metric's 5-minute buckets (count, sum, min, max, and the raw values) with the reference. */
 static void check_all(sw_metrics *m, const char *when) {
     int bad = 0;
-    for (int mk = 0; mk < NMET && !bad; mk++) {
+    /* Both query paths: with raw values kept (percentiles) and without (runs summed per period). */
+    for (int wv = 0; wv < 2 * NMET && !bad; wv++) {
+        int mk = wv % NMET, with_values = wv >= NMET;
         sw_metric_id id;
         sw_dim dims[2];
         char host[32];
         metric_id(mk, &id, dims, host);
         sw_query_result r;
-        sw_metrics_query(m, &id, NULL, T0, T0 + SPAN, 300, 1, &r);
+        sw_metrics_query(m, &id, NULL, T0, T0 + SPAN, 300, with_values, &r);
         size_t nb = SPAN / 300;
         double cnt[SPAN / 300] = {0}, sum[SPAN / 300] = {0}, mn[SPAN / 300], mx[SPAN / 300], nv[SPAN / 300] = {0};
         for (size_t b = 0; b < nb; b++) mn[b] = 1e300, mx[b] = -1e300;
@@ -97,7 +99,7 @@ static void check_all(sw_metrics *m, const char *when) {
             const sw_bucket *bk = &r.units[0].buckets[i];
             size_t b = (size_t)(bk->start - T0) / 300;
             if (bk->count != cnt[b] || fabs(bk->sum - sum[b]) > 1e-6 * fabs(sum[b]) + 1e-9 || bk->min != mn[b] ||
-                bk->max != mx[b] || (double)bk->nvalues != nv[b]) {
+                bk->max != mx[b] || (double)bk->nvalues != (with_values ? nv[b] : 0)) {
                 T_FAIL_("%s: metric %d bucket %zu: count %g/%g sum %g/%g min %g/%g max %g/%g values %zu/%g", when, mk, b,
                         bk->count, cnt[b], bk->sum, sum[b], bk->min, mn[b], bk->max, mx[b], bk->nvalues, nv[b]);
                 bad = 1;
@@ -429,7 +431,9 @@ static size_t check_hours(sw_metrics *m, uint32_t start, int64_t drop, const cha
     for (size_t h = 0; h < nh; h++) want += cnt[h] > 0;
     T_EQ_INT(r.nunits, want ? 1 : 0);
     if (r.nunits == 1) T_EQ_INT(r.units[0].nbuckets, want);
-    static const char *pct[] = {"p10", "p50", "p90", "p99"};
+    /* Percentiles, and statistics the sketch's weighted values feed the same way (positive data: each value is
+     * within the sketch's relative error, so their means are too). */
+    static const char *pct[] = {"p10", "p50", "p90", "p99", "TM(10%:90%)", "IQM", "wm90", "TS(5%:95%)"};
     for (size_t i = 0; r.nunits == 1 && i < r.units[0].nbuckets && bad < 5; i++) {
         sw_bucket *bk = &r.units[0].buckets[i];
         size_t h = (size_t)(bk->start - start) / 3600;
@@ -442,16 +446,19 @@ static size_t check_hours(sw_metrics *m, uint32_t start, int64_t drop, const cha
         }
         if (!known[h]) continue;
         qsort(vals[h], nv[h], sizeof **vals, cmp_dbl);
-        for (size_t p = 0; p < 4; p++) {
+        for (size_t p = 0; p < sizeof pct / sizeof *pct; p++) {
             sw_stat st;
             double got, exact;
             T_EQ_INT(sw_stat_parse(pct[p], &st), 0);
             T_EQ_INT(sw_stat_compute(&st, bk, &got), 0);
-            double *w = malloc(nv[h] * sizeof *w), *v = malloc(nv[h] * sizeof *v);
-            for (size_t j = 0; j < nv[h]; j++) w[j] = 1, v[j] = vals[h][j];
-            exact = sw_percentile(v, w, nv[h], st.p);
-            free(w);
-            free(v);
+            /* The exact value: the same statistic over a bucket of the raw values. */
+            sw_bucket raw = {0};
+            raw.values = malloc(nv[h] * sizeof *raw.values), raw.weights = malloc(nv[h] * sizeof *raw.weights);
+            for (size_t j = 0; j < nv[h]; j++) raw.weights[j] = 1, raw.values[j] = vals[h][j];
+            raw.nvalues = raw.cap = nv[h], raw.count = cnt[h], raw.sum = sum[h], raw.min = mn[h], raw.max = mx[h], raw.exact = 1;
+            T_EQ_INT(sw_stat_compute(&st, &raw, &exact), 0);
+            free(raw.values);
+            free(raw.weights);
             if (fabs(got - exact) > 0.01 * fabs(exact)) {
                 T_FAIL_("%s: hour %zu %s: %.17g against exact %.17g", when, h, pct[p], got, exact);
                 bad++;
