@@ -374,6 +374,12 @@ static int sw_id_ok(const char *s) {
 
 /* Merges every unit's buckets into one bucket per period (GetMetricData without Unit aggregates all units). */
 static void sw_merge_units(sw_query_result *r, sw_bucket **out, size_t *n) {
+    if (r->nunits == 1) { /* the usual case: the buckets as they are (the result keeps nothing) */
+        *out = r->units[0].buckets, *n = r->units[0].nbuckets;
+        r->units[0].buckets = NULL, r->units[0].nbuckets = 0;
+        if (!*out) *out = sw_calloc(1, sizeof **out);
+        return;
+    }
     size_t total = 0;
     for (size_t u = 0; u < r->nunits; u++) total += r->units[u].nbuckets;
     sw_bucket *m = sw_calloc(total ? total : 1, sizeof *m);

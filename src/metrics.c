@@ -14,6 +14,7 @@
 #include "wal.h"
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -112,6 +113,7 @@ struct sw_metrics {
     size_t nbad;
     int64_t keep_raw_s, keep_300_s, keep_3600_s;  /* retention of each tier, seconds */
     uint64_t compactions, compact_failures;
+    struct sw_bcache *cache;
 };
 
 /* ---------- identity keys ---------- */
@@ -559,6 +561,142 @@ static void sw_scratch_put(sw_metrics *m, sw_scratch *s) {
     pthread_mutex_unlock(&m->scratch_lock);
 }
 
+/* ---------- decoded-block cache ---------- */
+
+/* Raw-value blocks decoded by queries, kept (least recently used out) so the next query over the same data
+ * (a dashboard's refresh, an alarm's next evaluation) neither decompresses nor decodes it again. Entries are
+ * keyed by file and offset; a rewrite drops its input files' entries before unmapping them. A reader pins an
+ * entry while it aggregates from it, so eviction never frees arrays in use. */
+#define SW_CACHE_BYTES (64u << 20)
+typedef struct sw_cblock {
+    const sw_mb_file *f;
+    uint64_t off;
+    uint32_t n, pins;
+    uint32_t *t;
+    double *v;
+    struct sw_cblock *prev, *next, *hnext; /* LRU list (head = newest), hash chain */
+} sw_cblock;
+
+typedef struct sw_bcache {
+    pthread_mutex_t lock;
+    sw_cblock **table;
+    size_t tcap, bytes, entries;
+    sw_cblock *head, *tail;
+    uint64_t hits, misses;
+} sw_bcache;
+
+static size_t sw_cb_hash(const sw_bcache *c, const sw_mb_file *f, uint64_t off) {
+    return (size_t)(((uintptr_t)f * 0x9E3779B97F4A7C15ull) ^ (off * 0xC2B2AE3D27D4EB4Full)) & (c->tcap - 1);
+}
+
+static void sw_cb_unlink(sw_bcache *c, sw_cblock *e) {
+    if (e->prev) e->prev->next = e->next; else c->head = e->next;
+    if (e->next) e->next->prev = e->prev; else c->tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void sw_cb_push(sw_bcache *c, sw_cblock *e) {
+    e->prev = NULL, e->next = c->head;
+    if (c->head) c->head->prev = e; else c->tail = e;
+    c->head = e;
+}
+
+static void sw_cb_remove(sw_bcache *c, sw_cblock *e) {
+    sw_cblock **pp = &c->table[sw_cb_hash(c, e->f, e->off)];
+    while (*pp != e) pp = &(*pp)->hnext;
+    *pp = e->hnext;
+    sw_cb_unlink(c, e);
+    c->bytes -= (size_t)e->n * 12;
+    c->entries--;
+    sw_free(e->t);
+    sw_free(e->v);
+    sw_free(e);
+}
+
+/* A pinned entry for the block, or NULL (a miss: the caller decodes and may offer it with sw_cb_put). */
+static sw_cblock *sw_cb_get(sw_bcache *c, const sw_mb_file *f, uint64_t off) {
+    pthread_mutex_lock(&c->lock);
+    sw_cblock *e = c->tcap ? c->table[sw_cb_hash(c, f, off)] : NULL;
+    while (e && (e->f != f || e->off != off)) e = e->hnext;
+    if (e) {
+        e->pins++;
+        sw_cb_unlink(c, e);
+        sw_cb_push(c, e);
+        c->hits++;
+    } else c->misses++;
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+static void sw_cb_unpin(sw_bcache *c, sw_cblock *e) {
+    pthread_mutex_lock(&c->lock);
+    e->pins--;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Copies a decoded block in, evicting the least recently used unpinned entries past the budget. */
+static void sw_cb_put(sw_bcache *c, const sw_mb_file *f, uint64_t off, const uint32_t *t, const double *v, uint32_t n) {
+    size_t bytes = (size_t)n * 12;
+    if (bytes > SW_CACHE_BYTES / 8) return;
+    sw_cblock *e = sw_calloc(1, sizeof *e);
+    e->f = f, e->off = off, e->n = n;
+    e->t = sw_malloc((size_t)n * sizeof *t);
+    e->v = sw_malloc((size_t)n * sizeof *v);
+    memcpy(e->t, t, (size_t)n * sizeof *t);
+    memcpy(e->v, v, (size_t)n * sizeof *v);
+    pthread_mutex_lock(&c->lock);
+    if (!c->tcap) {
+        c->tcap = 16384;
+        c->table = sw_calloc(c->tcap, sizeof *c->table);
+    }
+    sw_cblock *x = c->table[sw_cb_hash(c, f, off)];
+    while (x && (x->f != f || x->off != off)) x = x->hnext;
+    if (x) { /* another query put it first */
+        pthread_mutex_unlock(&c->lock);
+        sw_free(e->t), sw_free(e->v), sw_free(e);
+        return;
+    }
+    for (sw_cblock *y = c->tail; y && c->bytes + bytes > SW_CACHE_BYTES;) {
+        sw_cblock *prev = y->prev;
+        if (!y->pins) sw_cb_remove(c, y);
+        y = prev;
+    }
+    size_t h = sw_cb_hash(c, f, off);
+    e->hnext = c->table[h];
+    c->table[h] = e;
+    sw_cb_push(c, e);
+    c->bytes += bytes;
+    c->entries++;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Drops every entry of file f (before it is unmapped; no query can reach it any more). */
+static void sw_cb_drop_file(sw_bcache *c, const sw_mb_file *f) {
+    pthread_mutex_lock(&c->lock);
+    for (sw_cblock *e = c->head; e;) {
+        sw_cblock *next = e->next;
+        if (e->f == f) sw_cb_remove(c, e);
+        e = next;
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void sw_cb_free(sw_bcache *c) {
+    while (c->head) sw_cb_remove(c, c->head);
+    sw_free(c->table);
+    pthread_mutex_destroy(&c->lock);
+}
+
+/* The samples of a time-ordered run with start <= t < end: the range [*lo, *hi) of it. */
+static void sw_sorted_range(const uint32_t *t, size_t n, int64_t start, int64_t end, size_t *lo, size_t *hi) {
+    size_t a = 0, b = n;
+    while (a < b) { size_t mid = (a + b) / 2; if ((int64_t)t[mid] < start) a = mid + 1; else b = mid; }
+    *lo = a;
+    b = n;
+    while (a < b) { size_t mid = (a + b) / 2; if ((int64_t)t[mid] < end) a = mid + 1; else b = mid; }
+    *hi = a;
+}
+
 static void sw_series_add_ref(sw_series *s, const sw_mb_file *f, const sw_mb_entry *e) {
     if (s->nrefs == s->rcap) {
         s->rcap = s->rcap ? s->rcap * 2 : 4;
@@ -808,6 +946,9 @@ int sw_metrics_flush(sw_metrics *m) {
         m->head_samples += sealed_samples;
     }
     pthread_rwlock_unlock(&m->lock);
+    /* The sealed head's blocks are freed: give the memory back to the system rather than keep it in the
+     * allocator's arenas (one per writing thread), so RSS follows the head. */
+    malloc_trim(0);
     if (rc == 0) {
         /* The file holds every sample of generations lo..gen: their logs can go. */
         for (uint64_t g = lo; g <= gen; g++) {
@@ -975,6 +1116,7 @@ static int sw_metrics_compact_locked(sw_metrics *m) {
         if (!gone) m->files[k++] = m->files[j];
     }
     m->nfiles = k;
+    for (size_t i = 0; i < n; i++) sw_cb_drop_file(m->cache, in[i]);
     sw_metrics_add_file(m, out);
     m->samples = m->samples - res.samples_in + res.samples_out;
     m->compactions++;
@@ -1127,6 +1269,8 @@ sw_metrics *sw_metrics_open(const char *dir, char *err, size_t errlen) {
     pthread_cond_init(&m->bg_cv, NULL);
     sw_buf_init(&m->rec);
     m->dir = sw_strdup(dir);
+    m->cache = sw_calloc(1, sizeof *m->cache);
+    pthread_mutex_init(&m->cache->lock, NULL);
     m->flush_samples = SW_FLUSH_SAMPLES;
     m->flush_interval_ms = SW_FLUSH_INTERVAL_MS;
     m->keep_raw_s = 15 * SW_DAY, m->keep_300_s = 63 * SW_DAY, m->keep_3600_s = 455 * SW_DAY;
@@ -1201,6 +1345,10 @@ void sw_metrics_close(sw_metrics *m) {
         sw_series_free_sealed(s);
         sw_free(s->refs);
         sw_free(s->unit);
+    }
+    if (m->cache) {
+        sw_cb_free(m->cache);
+        sw_free(m->cache);
     }
     for (size_t i = 0; i < m->nfiles; i++) sw_mb_close(m->files[i]);
     sw_free(m->files);
@@ -1392,9 +1540,20 @@ static void sw_refs_aggregate(sw_metrics *m, const sw_series *s, int64_t start, 
         sw_scratch *x = *sc;
         const uint8_t *p = r->f->map + r->off;
         if (r->kind == SW_MB_VALUES) {
+            /* Blocks on disk are in time order: only the samples of the range are visited. */
+            size_t lo, hi;
+            sw_cblock *cb = sw_cb_get(m->cache, r->f, r->off);
+            if (cb) {
+                sw_sorted_range(cb->t, cb->n, start, end, &lo, &hi);
+                sw_values_aggregate(cb->t + lo, cb->v + lo, hi - lo, start, end, with_values, slots);
+                sw_cb_unpin(m->cache, cb);
+                continue;
+            }
             long n = sw_mb_decode_values(p, r->len, x->t, x->v);
             if (n != (long)r->n) { sw_ref_damaged(m, r); continue; }
-            sw_values_aggregate(x->t, x->v, (size_t)n, start, end, with_values, slots);
+            sw_cb_put(m->cache, r->f, r->off, x->t, x->v, (uint32_t)n);
+            sw_sorted_range(x->t, (size_t)n, start, end, &lo, &hi);
+            sw_values_aggregate(x->t + lo, x->v + lo, hi - lo, start, end, with_values, slots);
         } else if (r->kind == SW_MB_SETS) {
             long n = sw_mb_decode_sets(p, r->len, x->t, x->v, x->sum, x->min, x->max, x->t2);
             if (n != (long)r->n) { sw_ref_damaged(m, r); continue; }
@@ -1525,6 +1684,9 @@ void sw_metrics_get_stats(sw_metrics *m, sw_metrics_stats *s) {
     s->block_files = m->nfiles;
     s->flushes = m->flushes;
     s->compactions = m->compactions;
+    pthread_mutex_lock(&m->cache->lock);
+    s->cache_hits = m->cache->hits, s->cache_misses = m->cache->misses, s->cache_bytes = m->cache->bytes;
+    pthread_mutex_unlock(&m->cache->lock);
     s->damaged_files = m->damaged_files;
     s->damaged_blocks = __atomic_load_n(&m->damaged_blocks, __ATOMIC_RELAXED);
     pthread_rwlock_unlock(&m->lock);

@@ -99,6 +99,7 @@ size_t sw_metrics_list(sw_metrics *m, const sw_list_filter *f, uint64_t after, s
 typedef struct sw_metrics_stats {
     uint64_t metrics, series, samples, wal_bytes, replayed_records;
     uint64_t head_samples, block_files, flushes, damaged_files, damaged_blocks, compactions;
+    uint64_t cache_hits, cache_misses, cache_bytes;  /* the decoded-block cache */
 } sw_metrics_stats;
 void sw_metrics_get_stats(sw_metrics *m, sw_metrics_stats *s);
 

@@ -133,6 +133,13 @@ long sw_ts_decode(const uint8_t *p, size_t len, uint32_t *t, double *v) {
         size_t i = 0;
         for (; i < n; i++) {
             uint64_t z;
+            if (q < qe && *q == 0 && i) { /* the regular case: the same interval again */
+                q++;
+                int64_t ts = prev + pdelta;
+                if (ts > UINT32_MAX) break;
+                t[i] = (uint32_t)ts, prev = ts;
+                continue;
+            }
             if (sw_varint_get(&q, qe, &z)) break;
             int64_t delta = pdelta + sw_unzigzag(z), ts = prev + delta;
             if (ts < 0 || ts > UINT32_MAX || (i && ts < prev)) break;
@@ -153,7 +160,11 @@ long sw_ts_decode(const uint8_t *p, size_t len, uint32_t *t, double *v) {
                 q++;
                 if (nb > 8 || tz + nb > 8 || (nb == 0 && tz) || qe - q < nb) break;
                 uint64_t x = 0;
-                for (int k = 0; k < nb; k++) x |= (uint64_t)q[k] << (8 * k);
+                if (qe - q >= 8 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) { /* one load, masked to nb bytes */
+                    memcpy(&x, q, 8);
+                    x &= nb == 8 ? ~0ULL : (1ULL << (8 * nb)) - 1;
+                } else
+                    for (int k = 0; k < nb; k++) x |= (uint64_t)q[k] << (8 * k);
                 q += nb;
                 bits ^= x << (8 * tz);
                 memcpy(&v[i], &bits, 8);

@@ -170,6 +170,13 @@ static void test_flush_answers_as_the_head_did(void) {
     T_EQ_INT(st.block_files, 1);
     T_EQ_INT(st.samples, 20000);
     check_all(m, "after flush");
+    sw_metrics_get_stats(m, &st);
+    uint64_t misses = st.cache_misses;
+    T_ASSERT(st.cache_bytes > 0);
+    check_all(m, "after flush, from the decoded-block cache");
+    sw_metrics_get_stats(m, &st);
+    T_EQ_INT(st.cache_misses, misses); /* every block came from the cache the second time */
+    T_ASSERT(st.cache_hits > 0);
     put_random(m, 5000);
     check_all(m, "blocks + head");
     T_EQ_INT(sw_metrics_flush(m), 0);
