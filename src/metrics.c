@@ -830,8 +830,17 @@ static void sw_flush_sort(sw_flush_buf *fb, size_t n, int ncols) {
     for (i = 0; i < n; i++) fb->t[i] = fb->pos[i].t;
 }
 
+/* One series' sealed head, as the seal left it: the writer reads these copies, never m->series, which a put
+ * adding a series may move meanwhile. */
+typedef struct sw_sealed {
+    const sw_block *fblocks;
+    size_t nfblocks;
+    const sw_set_sample *fsets;
+    size_t nfsets;
+} sw_sealed;
+
 /* Writes one series' sealed samples. */
-static int sw_flush_series(sw_mb_writer *w, uint32_t sid, const sw_series *s, sw_flush_buf *fb) {
+static int sw_flush_series(sw_mb_writer *w, uint32_t sid, const sw_sealed *s, sw_flush_buf *fb) {
     size_t n = 0;
     for (size_t k = 0; k < s->nfblocks; k++) n += s->fblocks[k].n;
     if (n) {
@@ -904,12 +913,14 @@ int sw_metrics_flush(sw_metrics *m) {
     m->pending_lo = lo;
     size_t nseries = m->nseries;
     uint64_t sealed_samples = m->head_samples;
+    sw_sealed *seal = sw_calloc(nseries ? nseries : 1, sizeof *seal);
     for (size_t i = 0; i < nseries; i++) {
         sw_series *s = &m->series[i];
         s->fblocks = s->blocks, s->nfblocks = s->nblocks;
         s->fsets = s->sets, s->nfsets = s->nsets;
         s->blocks = NULL, s->sets = NULL;
         s->nblocks = s->bcap = s->nsets = s->scap = 0;
+        seal[i] = (sw_sealed){s->fblocks, s->nfblocks, s->fsets, s->nfsets};
     }
     m->head_samples = 0;
     m->last_flush_ms = sw_clock_now_ms();
@@ -921,7 +932,8 @@ int sw_metrics_flush(sw_metrics *m) {
     sw_mb_writer w;
     sw_flush_buf fb = {0};
     int rc = sw_mb_begin(&w, m->dir, lo, gen, 0);
-    for (size_t i = 0; rc == 0 && i < nseries; i++) rc = sw_flush_series(&w, (uint32_t)i, &m->series[i], &fb);
+    for (size_t i = 0; rc == 0 && i < nseries; i++) rc = sw_flush_series(&w, (uint32_t)i, &seal[i], &fb);
+    sw_free(seal);
     if (rc == 0) rc = sw_mb_finish(&w, catalog.data, catalog.len);
     else sw_mb_abort(&w);
     sw_flush_buf_free(&fb);
