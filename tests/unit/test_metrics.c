@@ -8,6 +8,7 @@
 #include "stats.h"
 #include "test.h"
 #include <dirent.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -589,6 +590,56 @@ static void test_finished_days_head_files_merge(void) {
     reset_ref();
 }
 
+
+/* Flushes while puts create new series (which may move the series array): under ASan this catches a writer that
+ * reads the array without the lock; afterwards every sample is there once. */
+static sw_metrics *RACE_M;
+static volatile int RACE_STOP;
+static void *race_flusher(void *arg) {
+    (void)arg;
+    while (!RACE_STOP) sw_metrics_flush(RACE_M);
+    return NULL;
+}
+
+static void test_flush_beside_new_series(void) {
+    char *dir = tmpdir();
+    sw_clock_set_ms((T0 + SPAN) * 1000LL);
+    RACE_M = open_ok(dir);
+    RACE_STOP = 0;
+    pthread_t th;
+    pthread_create(&th, NULL, race_flusher, NULL);
+    size_t total = 0;
+    for (int i = 0; i < 6000; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "m%d", i);
+        sw_datum d[4];
+        for (int k = 0; k < 4; k++)
+            d[k] = (sw_datum){.id = {"123456789012", "us-east-1", "Race", name, NULL, 0}, .unit = k % 2 ? "Count" : "Bytes",
+                              .t = T0 + (uint32_t)(i % SPAN), .kind = SW_SAMPLE_VALUE, .v = (double)i};
+        T_EQ_INT(sw_metrics_put(RACE_M, d, 4), 0);
+        total += 4;
+    }
+    RACE_STOP = 1;
+    pthread_join(th, NULL);
+    sw_metrics_stats st;
+    sw_metrics_get_stats(RACE_M, &st);
+    T_EQ_INT(st.samples, total);
+    T_EQ_INT(st.series, 12000);
+    T_ASSERT(st.flushes > 1);
+    sw_metrics_close(RACE_M);
+    RACE_M = open_ok(dir);
+    sw_metrics_get_stats(RACE_M, &st);
+    T_EQ_INT(st.samples, total);
+    sw_metric_id id = {"123456789012", "us-east-1", "Race", "m5999", NULL, 0};
+    sw_query_result r;
+    sw_metrics_query(RACE_M, &id, NULL, T0, T0 + SPAN, SPAN, 0, &r);
+    T_EQ_INT(r.nunits, 2);
+    sw_query_result_free(&r);
+    sw_metrics_close(RACE_M);
+    sw_clock_set_ms(-1);
+    rmtree(dir);
+}
+
 static void test_name_parsing(void) {
     char n[64];
     uint64_t lo, hi;
@@ -611,6 +662,7 @@ sw_test_case sw_tests[] = {
     {"crash_states_open_to_the_same_data", test_crash_states_open_to_the_same_data},
     {"damage_is_isolated", test_damage_is_isolated},
     {"name_parsing", test_name_parsing},
+    {"flush_beside_new_series", test_flush_beside_new_series},
     {"finished_days_head_files_merge", test_finished_days_head_files_merge},
     {"rollups_and_retention_follow_the_clock", test_rollups_and_retention_follow_the_clock},
     {NULL, NULL},
