@@ -75,11 +75,23 @@ int sw_config_set(sw_config *c, const char *key, const char *value, char *err, s
     else if (strcmp(key, "smtp_url") == 0)
         bad = (value[0] && strncmp(value, "smtp://", 7) && strncmp(value, "smtps://", 8)) || sw_set_str(c->smtp_url, sizeof c->smtp_url, value);
     else if (strcmp(key, "smtp_from") == 0) bad = !strchr(value, '@') || sw_set_str(c->smtp_from, sizeof c->smtp_from, value);
-    else if (strcmp(key, "metrics_retention") == 0) {
-        int d[3], used = 0;
-        bad = sscanf(value, "%d,%d,%d%n", &d[0], &d[1], &d[2], &used) != 3 || value[used] != '\0' || d[0] < 1 ||
-              d[1] < d[0] || d[2] < d[1] || d[2] > 36500;
-        if (!bad) memcpy(c->metrics_keep_days, d, sizeof d);
+    else if (strcmp(key, "metrics_retention") == 0 || strcmp(key, "metrics_retention_namespace") == 0) {
+        int d[3], used = 0, per_ns = key[17] == '_';
+        bad = sscanf(value, "%d,%d,%d%n", &d[0], &d[1], &d[2], &used) != 3 || d[0] < 1 || d[1] < d[0] || d[2] < d[1] ||
+              d[2] > 36500;
+        const char *ns = value + used;
+        if (!bad && per_ns) {
+            bad = *ns != ' ';
+            while (*ns == ' ') ns++;
+            bad = bad || !*ns || strlen(ns) > 255 || c->n_metrics_ns_keep == 32;
+            if (!bad) {
+                snprintf(c->metrics_ns_keep[c->n_metrics_ns_keep].ns, sizeof c->metrics_ns_keep[0].ns, "%s", ns);
+                memcpy(c->metrics_ns_keep[c->n_metrics_ns_keep++].days, d, sizeof d);
+            }
+        } else if (!bad) {
+            bad = *ns != '\0';
+            if (!bad) memcpy(c->metrics_keep_days, d, sizeof d);
+        }
     }
     else if (strcmp(key, "request_log") == 0) {
         bad = strcmp(value, "on") && strcmp(value, "off");

@@ -16,6 +16,8 @@ typedef struct sw_config {
     char smtp_url[256];        /* SMTP relay for email subscriptions, e.g. smtp://127.0.0.1:25; "" = none */
     char smtp_from[256];       /* envelope and From address of SNS email */
     int metrics_keep_days[3];  /* retention of raw samples, 5-minute and 1-hour roll-ups (15, 63, 455) */
+    struct { char ns[256]; int days[3]; } metrics_ns_keep[32]; /* the same for one namespace */
+    int n_metrics_ns_keep;
 } sw_config;
 
 #define SW_DEFAULT_PORT 4590
@@ -26,7 +28,8 @@ void sw_config_defaults(sw_config *c);
 /* Applies "key = value" lines ('#' starts a comment) from text[0..n). Known keys: listen, data,
  * max_connections, max_request_bytes, max_inflated_bytes, request_log (on|off), manual_clock (epoch ms or now),
  * public_url, smtp_url, smtp_from, metrics_retention (days RAW,FIVE_MINUTE,HOUR, each >= the one before,
- * e.g. 15,63,455). Returns 0, or -1 with
+ * e.g. 15,63,455), metrics_retention_namespace (the same days, a space, then a namespace: "30,90,730 App/Web";
+ * repeatable, up to 32 namespaces). Returns 0, or -1 with
  * "line N: reason" in err for an unknown key or a bad value; c is then partly updated. */
 int sw_config_parse(sw_config *c, const char *text, size_t n, char *err, size_t errlen);
 /* Sets one key (the same keys and values as the file). Returns 0 or -1 with a reason in err. */

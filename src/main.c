@@ -57,6 +57,7 @@ static const char *sw_usage =
     "  smtp_url = smtp://127.0.0.1:25  relay for SNS email subscriptions (none by default)\n"
     "  smtp_from = sns@example.com   From address of SNS email\n"
     "  metrics_retention = 15,63,455 days kept of raw samples, 5-minute and 1-hour roll-ups\n"
+    "  metrics_retention_namespace = 30,90,730 App/Web   the same for one namespace (repeat per namespace)\n"
     "\n"
     "Credentials: DIR/keys (mode 0600) maps access key id -> secret -> 12-digit account id.\n"
     "  On first start with no key, serve creates one and prints how to export it.\n"
@@ -167,6 +168,9 @@ static int sw_serve(sw_config *c) {
     if (!m) { fprintf(stderr, "skywatch: %s\n", err); return 1; }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     sw_metrics_set_retention(m, c->metrics_keep_days[0], c->metrics_keep_days[1], c->metrics_keep_days[2]);
+    for (int i = 0; i < c->n_metrics_ns_keep; i++)
+        sw_metrics_set_namespace_retention(m, c->metrics_ns_keep[i].ns, c->metrics_ns_keep[i].days[0],
+                                           c->metrics_ns_keep[i].days[1], c->metrics_ns_keep[i].days[2]);
     sw_metrics_stats st;
     sw_metrics_get_stats(m, &st);
     sw_log("info", "metrics recovered", "\"metrics\":%llu,\"samples\":%llu,\"wal_bytes\":%llu,\"records\":%llu,\"ms\":%.1f",

@@ -112,6 +112,9 @@ struct sw_metrics {
     uint64_t (*bad)[2];   /* generation ranges of damaged files: a rewrite never spans them */
     size_t nbad;
     int64_t keep_raw_s, keep_300_s, keep_3600_s;  /* retention of each tier, seconds */
+    char ns_name[32][256];                         /* namespaces with their own retention (SW_NS_POLICIES) */
+    int64_t ns_keep[32][3];
+    size_t nns;
     uint64_t compactions, compact_failures;
     struct sw_bcache *cache;
 };
@@ -984,8 +987,11 @@ int sw_metrics_flush(sw_metrics *m) {
 
 typedef struct sw_file_info {
     sw_mb_file *f;
-    int64_t tmax, oldest_raw, oldest_300, oldest_any;
+    int64_t tmax;
+    int due;              /* holds data past its series' cut-offs */
 } sw_file_info;
+
+#define SW_NS_POLICIES 32 /* namespaces with their own retention, besides the default */
 
 static int sw_file_info_cmp(const void *a, const void *b) {
     uint64_t x = ((const sw_file_info *)a)->f->lo, y = ((const sw_file_info *)b)->f->lo;
@@ -998,6 +1004,22 @@ static int sw_spans_damage(const sw_metrics *m, uint64_t lo, uint64_t hi) {
     return 0;
 }
 
+int sw_metrics_set_namespace_retention(sw_metrics *m, const char *ns, int raw_days, int r300_days, int r3600_days) {
+    pthread_rwlock_wrlock(&m->lock);
+    size_t i = 0;
+    while (i < m->nns && strcmp(m->ns_name[i], ns)) i++;
+    int rc = -1;
+    if (i < SW_NS_POLICIES) {
+        if (i == m->nns) snprintf(m->ns_name[m->nns++], sizeof m->ns_name[0], "%s", ns);
+        m->ns_keep[i][0] = (int64_t)raw_days * SW_DAY;
+        m->ns_keep[i][1] = (int64_t)r300_days * SW_DAY;
+        m->ns_keep[i][2] = (int64_t)r3600_days * SW_DAY;
+        rc = 0;
+    }
+    pthread_rwlock_unlock(&m->lock);
+    return rc;
+}
+
 void sw_metrics_set_retention(sw_metrics *m, int raw_days, int r300_days, int r3600_days) {
     pthread_rwlock_wrlock(&m->lock);
     m->keep_raw_s = (int64_t)raw_days * SW_DAY;
@@ -1006,41 +1028,58 @@ void sw_metrics_set_retention(sw_metrics *m, int raw_days, int r300_days, int r3
     pthread_rwlock_unlock(&m->lock);
 }
 
-/* The cut-offs at engine time now (seconds), each on a day boundary so a day's data moves in one rewrite. */
-static void sw_policy_at(const sw_metrics *m, int64_t now, sw_mc_policy *pol) {
-    pol->raw_before = (now - m->keep_raw_s) / SW_DAY * SW_DAY;
-    pol->r300_before = (now - m->keep_300_s) / SW_DAY * SW_DAY;
-    pol->drop_before = (now - m->keep_3600_s) / SW_DAY * SW_DAY;
+/* The cut-offs at engine time now (seconds) of the retention keep[3], each on a day boundary so a day's data moves
+ * in one rewrite. */
+static void sw_policy_at(const int64_t keep[3], int64_t now, sw_mc_policy *pol) {
+    pol->raw_before = (now - keep[0]) / SW_DAY * SW_DAY;
+    pol->r300_before = (now - keep[1]) / SW_DAY * SW_DAY;
+    pol->drop_before = (now - keep[2]) / SW_DAY * SW_DAY;
     if (pol->r300_before > pol->raw_before) pol->r300_before = pol->raw_before;
     if (pol->drop_before > pol->r300_before) pol->drop_before = pol->r300_before;
+}
+
+/* pols[0] the default, pols[1 + i] namespace i's; spol[s] the policy of series s (by its metric's namespace). */
+static uint8_t *sw_policies_at(const sw_metrics *m, int64_t now, sw_mc_policy *pols) {
+    int64_t def[3] = {m->keep_raw_s, m->keep_300_s, m->keep_3600_s};
+    sw_policy_at(def, now, &pols[0]);
+    for (size_t i = 0; i < m->nns; i++) sw_policy_at(m->ns_keep[i], now, &pols[1 + i]);
+    uint8_t *spol = sw_calloc(m->nseries ? m->nseries : 1, 1);
+    for (size_t s = 0; m->nns && s < m->nseries; s++) {
+        uint32_t owner = m->series[s].owner;
+        if (!owner) continue;
+        const char *ns = m->metrics[owner - 1]->id.ns;
+        for (size_t i = 0; i < m->nns; i++)
+            if (!strcmp(ns, m->ns_name[i])) { spol[s] = (uint8_t)(1 + i); break; }
+    }
+    return spol;
 }
 
 /* Chooses the next rewrite, if any: the run of files (consecutive in generation order, never across a damaged
  * file) from the first to the last that holds data past a cut-off, widened backwards over small rewritten
  * files; or else the head files (version 0) whose samples all lie in past days, two or more, with the small
  * rewritten file before them. Returns the number of files chosen into out (0: nothing to do). */
-static size_t sw_plan(sw_metrics *m, const sw_mc_policy *pol, int64_t today, sw_mb_file **out) {
+static size_t sw_plan(sw_metrics *m, const sw_mc_policy *pols, const uint8_t *spol, int64_t today, sw_mb_file **out) {
     size_t n = m->nfiles;
     if (n == 0) return 0;
     sw_file_info *fi = sw_calloc(n, sizeof *fi);
     for (size_t i = 0; i < n; i++) {
         sw_file_info *x = &fi[i];
         x->f = m->files[i];
-        x->oldest_raw = x->oldest_300 = x->oldest_any = INT64_MAX;
         for (uint32_t k = 0; k < x->f->nentries; k++) {
             sw_mb_entry e;
             sw_mb_entry_at(x->f, k, &e);
             if ((int64_t)e.tmax > x->tmax) x->tmax = e.tmax;
-            if (e.tmin < x->oldest_any) x->oldest_any = e.tmin;
-            if (e.period == 0 && e.tmin < x->oldest_raw) x->oldest_raw = e.tmin;
-            if (e.period == 300 && e.tmin < x->oldest_300) x->oldest_300 = e.tmin;
+            const sw_mc_policy *pol = &pols[e.series < m->nseries ? spol[e.series] : 0];
+            if ((e.period == 0 && e.tmin < pol->raw_before) || (e.period == 300 && e.tmin < pol->r300_before) ||
+                e.tmin < pol->drop_before)
+                x->due = 1;
         }
     }
     qsort(fi, n, sizeof *fi, sw_file_info_cmp);
     size_t first = n, last = 0;
     for (size_t i = 0; i < n; i++) {
         const sw_file_info *x = &fi[i];
-        if (x->oldest_raw < pol->raw_before || x->oldest_300 < pol->r300_before || x->oldest_any < pol->drop_before) {
+        if (x->due) {
             if (first == n) first = i;
             last = i;
         }
@@ -1064,9 +1103,7 @@ static size_t sw_plan(sw_metrics *m, const sw_mc_policy *pol, int64_t today, sw_
             first--;
         }
         for (size_t i = first; i <= last; i++) out[count++] = fi[i].f;
-        if (sw_spans_damage(m, out[0]->lo, out[count - 1]->hi) || (count == 1 && fi[first].oldest_raw >= pol->raw_before &&
-            fi[first].oldest_300 >= pol->r300_before && fi[first].oldest_any >= pol->drop_before))
-            count = 0;
+        if (sw_spans_damage(m, out[0]->lo, out[count - 1]->hi) || (count == 1 && !fi[first].due)) count = 0;
     }
     sw_free(fi);
     return count;
@@ -1083,22 +1120,24 @@ int sw_metrics_compact(sw_metrics *m) {
 
 static int sw_metrics_compact_locked(sw_metrics *m) {
     int64_t now = sw_clock_now_ms() / 1000;
-    sw_mc_policy pol;
+    sw_mc_policy pols[1 + SW_NS_POLICIES];
     pthread_rwlock_rdlock(&m->lock);
-    sw_policy_at(m, now, &pol);
+    uint8_t *spol = sw_policies_at(m, now, pols);
+    size_t nspol = m->nseries;
     sw_mb_file **in = sw_calloc(m->nfiles ? m->nfiles : 1, sizeof *in);
-    size_t n = sw_plan(m, &pol, now / SW_DAY * SW_DAY, in);
+    size_t n = sw_plan(m, pols, spol, now / SW_DAY * SW_DAY, in);
     uint32_t version = 0;
     for (size_t i = 0; i < n; i++)
         if (in[i]->version > version) version = in[i]->version;
     pthread_rwlock_unlock(&m->lock);
-    if (n == 0) { sw_free(in); return 0; }
+    if (n == 0) { sw_free(in); sw_free(spol); return 0; }
     /* Only a rewrite removes files (one at a time), so the inputs stay mapped while it reads them unlocked. */
     int64_t t0 = sw_clock_real_ms();
     sw_mc_result res;
     char path[4200], why[256] = "";
     sw_mb_file *out = NULL;
-    int rc = sw_mc_compact(m->dir, in, n, version + 1, &pol, &res);
+    int rc = sw_mc_compact_each(m->dir, in, n, version + 1, pols, spol, nspol, &res);
+    sw_free(spol);
     if (rc == 0) {
         snprintf(path, sizeof path, "%s/%s", m->dir, res.name);
         if (!(out = sw_mb_open(path, why, sizeof why))) { unlink(path); rc = -1; }

@@ -48,6 +48,8 @@ int sw_metrics_compact(sw_metrics *m);
 /* Retention of each tier, in days (defaults: CloudWatch's 15, 63 and 455). Raw samples are kept whole for
  * raw_days, so every statistic over them stays exact for that long. */
 void sw_metrics_set_retention(sw_metrics *m, int raw_days, int r300_days, int r3600_days);
+/* The same for the metrics of one namespace (at most 32 namespaces; -1 past that). */
+int sw_metrics_set_namespace_retention(sw_metrics *m, const char *ns, int raw_days, int r300_days, int r3600_days);
 /* Stores n datums atomically in the log, then in memory, and returns once they are durable.
  * Returns 0, or -1 if the log failed (nothing more can be promised durable). Thread-safe. */
 int sw_metrics_put(sw_metrics *m, const sw_datum *d, size_t n);

@@ -265,6 +265,11 @@ static void sw_mc_free(sw_mc *c) {
 
 int sw_mc_compact(const char *dir, sw_mb_file *const *in, size_t n, uint32_t version, const sw_mc_policy *pol,
                   sw_mc_result *res) {
+    return sw_mc_compact_each(dir, in, n, version, pol, NULL, 0, res);
+}
+
+int sw_mc_compact_each(const char *dir, sw_mb_file *const *in, size_t n, uint32_t version, const sw_mc_policy *pols,
+                       const uint8_t *spol, size_t nspol, sw_mc_result *res) {
     memset(res, 0, sizeof *res);
     if (n == 0) return -1;
     uint64_t lo = in[0]->lo, hi = in[0]->hi;
@@ -280,7 +285,7 @@ int sw_mc_compact(const char *dir, sw_mb_file *const *in, size_t n, uint32_t ver
     if (sw_mb_catalog(newest, &cat)) { sw_buf_free(&cat); return -1; }
     sw_mc c;
     memset(&c, 0, sizeof c);
-    c.pol = pol, c.res = res;
+    c.pol = pols, c.res = res;
     c.t = sw_malloc(SW_TS_MAX_BLOCK * sizeof *c.t);
     c.t2 = sw_malloc(SW_TS_MAX_BLOCK * sizeof *c.t2);
     for (int k = 0; k < 4; k++) c.c[k] = sw_malloc(SW_TS_MAX_BLOCK * sizeof(double));
@@ -300,6 +305,7 @@ int sw_mc_compact(const char *dir, sw_mb_file *const *in, size_t n, uint32_t ver
             if (e.series < sid) sid = e.series;
         }
         if (sid == UINT32_MAX) break;
+        c.pol = &pols[sid < nspol ? spol[sid] : 0];
         for (size_t i = 0; i < n && rc == 0; i++) {
             uint32_t last = sid;
             while (cur[i] < in[i]->nentries) {

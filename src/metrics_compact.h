@@ -29,5 +29,8 @@ typedef struct sw_mc_result {
  * not decode or the file cannot be written. */
 int sw_mc_compact(const char *dir, sw_mb_file *const *in, size_t n, uint32_t version, const sw_mc_policy *pol,
                   sw_mc_result *res);
+/* The same with a policy per series: series s follows pols[spol[s]] (pols[0] for s >= nspol). */
+int sw_mc_compact_each(const char *dir, sw_mb_file *const *in, size_t n, uint32_t version, const sw_mc_policy *pols,
+                       const uint8_t *spol, size_t nspol, sw_mc_result *res);
 
 #endif

@@ -216,6 +216,21 @@ static void test_config_keys_and_errors(void) {
     T_EQ_INT(sw_config_parse(&c, "listen = 1.2.3.4:70000", 22, err, sizeof err), -1);
     T_EQ_INT(sw_config_parse(&c, "novalue", 7, err, sizeof err), -1);
     T_EQ_INT(sw_config_parse(&c, "max_connections = 4\0x", 21, err, sizeof err), -1);
+    /* Metrics retention: the default tiers, and per namespace (repeatable). */
+    const char *ret = "metrics_retention = 30,90,730\nmetrics_retention_namespace = 1,2,3 App/Web Tier\n"
+                      "metrics_retention_namespace = 7,7,400 AWS/EC2\n";
+    T_EQ_INT(sw_config_parse(&c, ret, strlen(ret), err, sizeof err), 0);
+    T_EQ_INT(c.metrics_keep_days[0], 30);
+    T_EQ_INT(c.metrics_keep_days[2], 730);
+    T_EQ_INT(c.n_metrics_ns_keep, 2);
+    T_EQ_STR(c.metrics_ns_keep[0].ns, "App/Web Tier");
+    T_EQ_INT(c.metrics_ns_keep[1].days[1], 7);
+    static const char *bad_ret[] = {"metrics_retention = 15,63", "metrics_retention = 15,10,455",
+                                    "metrics_retention = 0,63,455", "metrics_retention = 15,63,455 X",
+                                    "metrics_retention_namespace = 15,63,455", "metrics_retention_namespace = 15,63,455X",
+                                    "metrics_retention = 15,63,40000"};
+    for (size_t i = 0; i < sizeof bad_ret / sizeof *bad_ret; i++)
+        T_EQ_INT(sw_config_parse(&c, bad_ret[i], strlen(bad_ret[i]), err, sizeof err), -1);
 }
 
 static void gz(const char *in, size_t n, sw_buf *out) {

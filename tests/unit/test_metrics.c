@@ -640,6 +640,50 @@ static void test_flush_beside_new_series(void) {
     rmtree(dir);
 }
 
+
+/* A namespace with its own retention: its old samples roll up and go on its schedule while the default
+ * namespace's stay raw; a second rewrite finds nothing due (no rewrite loop). */
+static void test_namespace_retention(void) {
+    char *dir = tmpdir();
+    uint32_t day0 = T0 - T0 % 86400;
+    sw_clock_set_ms((int64_t)(day0 + 10 * 86400) * 1000);
+    sw_metrics *m = open_ok(dir);
+    T_EQ_INT(sw_metrics_set_namespace_retention(m, "Short", 1, 2, 3), 0);
+    const char *ns[2] = {"Short", "Long"};
+    for (int k = 0; k < 2; k++)
+        for (uint32_t d = 0; d < 10; d++) { /* one sample a minute for 10 days, at day0 + d days */
+            sw_datum batch[1440];
+            for (uint32_t i = 0; i < 1440; i++)
+                batch[i] = (sw_datum){.id = {"123456789012", "us-east-1", ns[k], "M", NULL, 0}, .unit = "None",
+                                      .t = day0 + d * 86400 + i * 60, .kind = SW_SAMPLE_VALUE, .v = (double)i};
+            T_EQ_INT(sw_metrics_put(m, batch, 1440), 0);
+        }
+    T_EQ_INT(sw_metrics_flush(m), 0);
+    T_ASSERT(sw_metrics_compact(m) >= 0);
+    T_EQ_INT(sw_metrics_compact(m), 0);
+    size_t got[2][3] = {{0}};
+    for (int k = 0; k < 2; k++) {
+        sw_metric_id id = {"123456789012", "us-east-1", ns[k], "M", NULL, 0};
+        sw_query_result r;
+        sw_metrics_query(m, &id, NULL, day0, day0 + 10 * 86400, 86400, 0, &r);
+        for (size_t b = 0; r.nunits && b < r.units[0].nbuckets; b++) got[k][0] += (size_t)r.units[0].buckets[b].count;
+        sw_query_result_free(&r);
+    }
+    /* Short keeps its last 3 days (days 7-9: the 3-day cut is day 7), every sample still counted once;
+     * Long keeps all 10 days raw. */
+    T_EQ_INT(got[0][0], 3 * 1440);
+    T_EQ_INT(got[1][0], 10 * 1440);
+    size_t tiers[3];
+    tier_counts(dir, tiers);
+    T_EQ_INT(tiers[0], 10 * 1440 + 1440);     /* Long's 10 days and Short's last day, raw */
+    T_EQ_INT(tiers[1], 288);                  /* Short's day 8 in 5-minute roll-ups */
+    T_EQ_INT(tiers[2], 24);                   /* Short's day 7 in hours */
+    T_EQ_INT(sw_metrics_set_namespace_retention(m, "Short", 1, 2, 3), 0); /* the same namespace again: updated */
+    sw_metrics_close(m);
+    sw_clock_set_ms(-1);
+    rmtree(dir);
+}
+
 static void test_name_parsing(void) {
     char n[64];
     uint64_t lo, hi;
@@ -662,6 +706,7 @@ sw_test_case sw_tests[] = {
     {"crash_states_open_to_the_same_data", test_crash_states_open_to_the_same_data},
     {"damage_is_isolated", test_damage_is_isolated},
     {"name_parsing", test_name_parsing},
+    {"namespace_retention", test_namespace_retention},
     {"flush_beside_new_series", test_flush_beside_new_series},
     {"finished_days_head_files_merge", test_finished_days_head_files_merge},
     {"rollups_and_retention_follow_the_clock", test_rollups_and_retention_follow_the_clock},
