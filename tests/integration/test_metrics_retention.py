@@ -29,7 +29,7 @@ class RetentionTest(unittest.TestCase):
         self.server = Server()
         conf = self.conf = self.server.data_dir + ".conf"
         with open(conf, "w") as f:
-            f.write("metrics_retention = 2,4,8\n")
+            f.write("metrics_retention = 2,4,8\nmetrics_retention_namespace = 1,1,1 Ret/Short\n")
         self.server.args = ["--manual-clock", str(T0), "--config", conf]
         self.server.start()
 
@@ -98,6 +98,12 @@ class RetentionTest(unittest.TestCase):
         if batch:
             cw.put_metric_data(Namespace="Ret", MetricData=batch)
         end = now_s - 3600
+        cw.put_metric_data(Namespace="Ret/Short", MetricData=[
+            {"MetricName": "Latency", "Timestamp": datetime.datetime.fromtimestamp(t, UTC), "Value": 1.0}
+            for t in range(first, first + 3600, 60)])
+        r = cw.get_metric_statistics(Namespace="Ret/Short", MetricName="Latency", StartTime=datetime.datetime.fromtimestamp(first, UTC),
+                                     EndTime=datetime.datetime.fromtimestamp(first + 3600, UTC), Period=3600, Statistics=["SampleCount"])
+        self.assertEqual([d["SampleCount"] for d in r["Datapoints"]], [60.0])
         # Raw samples: any period, exact percentiles.
         self.assertGreater(self.check(cw, samples, first, end, 300), 250)
 
@@ -107,6 +113,10 @@ class RetentionTest(unittest.TestCase):
         self.wait_for_rewrite(1)
         self.assertEqual(self.check(cw, samples, first, end, 300), len(range(first, end, 300)))
         self.check(cw, samples, first, first + 2 * 86400, 3600)
+        # Ret/Short keeps a day of everything (metrics_retention_namespace): its samples, 3 days old, are gone.
+        r = cw.get_metric_statistics(Namespace="Ret/Short", MetricName="Latency", StartTime=datetime.datetime.fromtimestamp(first, UTC),
+                                     EndTime=datetime.datetime.fromtimestamp(first + 3600, UTC), Period=3600, Statistics=["SampleCount"])
+        self.assertEqual(r["Datapoints"], [])
         s.kill()  # a kill -9 after the rewrite: the next start serves the same roll-ups
         s.start()
         s.clock(set_ms=T0 + 3 * DAY_MS)
