@@ -70,3 +70,17 @@ int bench_read_response(bench_conn *c, const char **body, size_t *blen, int *clo
     *blen = c->inlen - hlen;
     return status;
 }
+
+int bench_send(bench_conn *c, const void *body, size_t len, const char **rbody, size_t *rlen) {
+    struct iovec iov[2] = {{c->head.data, c->head.len}, {(void *)body, len}};
+    int closing = 0, status = -1;
+    if (bench_write_all(c->fd, iov, 2) == 0) status = bench_read_response(c, rbody, rlen, &closing);
+    if (status < 0 || closing) { close(c->fd); c->fd = -1; }
+    return status;
+}
+
+void bench_conn_free(bench_conn *c) {
+    if (c->fd >= 0) close(c->fd);
+    sw_buf_free(&c->head);
+    free(c->in);
+}

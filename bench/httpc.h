@@ -1,4 +1,4 @@
-/* httpc.h -- the load generators' HTTP/1.1 client side, shared by loadgen.c and logs_loadgen.c. */
+/* httpc.h -- the load generators' HTTP/1.1 client side, shared by loadgen.c, logs_loadgen.c and metrics_gen.c. */
 #ifndef SW_BENCH_HTTPC_H
 #define SW_BENCH_HTTPC_H
 #include "buf.h"
@@ -21,5 +21,11 @@ const char *bench_find_header(const char *head, size_t hlen, const char *name);
 /* Reads one response. Returns the status, -1 on a broken connection, -2 for a chunked response.
  * *body and *blen point into c->in until the next call; *closing is set when the server will close. */
 int bench_read_response(bench_conn *c, const char **body, size_t *blen, int *closing);
+/* Writes the prepared request head (c->head) and body on c->fd and reads the answer; closes the connection
+ * (fd -1) when it broke or the server will close it, so the caller can reconnect and retry. Returns the status
+ * or -1. */
+int bench_send(bench_conn *c, const void *body, size_t len, const char **rbody, size_t *rlen);
+/* Closes the connection and frees its buffers. */
+void bench_conn_free(bench_conn *c);
 
 #endif

@@ -248,10 +248,7 @@ static void lg_sign_head(lg_conn *c, const char *target, const char *ctype, int 
 static int lg_exchange(lg_conn *c, const char *body, size_t len, const char **rbody, size_t *rlen) {
     for (int attempt = 0; attempt < 2; attempt++) {
         if (c->fd < 0 && lg_connect(c)) return -1;
-        struct iovec iov[2] = {{c->head.data, c->head.len}, {(void *)body, len}};
-        int closing = 0, status = -1;
-        if (bench_write_all(c->fd, iov, 2) == 0) status = bench_read_response(c, rbody, rlen, &closing);
-        if (status < 0 || closing) { close(c->fd); c->fd = -1; }
+        int status = bench_send(c, body, len, rbody, rlen);
         if (status >= 0) return status;
     }
     return -1;
@@ -342,9 +339,7 @@ static void *lg_put_thread(void *arg) {
         if (status == 200) { atomic_fetch_add(&lg_ok, 1); atomic_fetch_add(&lg_datapoints, r->datums); }
         else { atomic_fetch_add(&lg_bad, 1); lg_show_error(status, rb, rl); if (status < 0) break; }
     }
-    if (c.fd >= 0) close(c.fd);
-    sw_buf_free(&c.head);
-    free(c.in);
+    bench_conn_free(&c);
     return NULL;
 }
 
@@ -457,9 +452,7 @@ static int lg_gms(void) {
     printf("}\n");
     free(lat);
     sw_buf_free(&body);
-    sw_buf_free(&c.head);
-    free(c.in);
-    if (c.fd >= 0) close(c.fd);
+    bench_conn_free(&c);
     return bad ? 1 : 0;
 }
 

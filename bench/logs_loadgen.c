@@ -368,20 +368,12 @@ static int ll_call(ll_conn *c, const char *op, const char *body, size_t len, con
     for (int attempt = 0; attempt < 2; attempt++) {
         if (c->fd < 0 && ll_connect(c)) return -1;
         ll_sign_head(c, op, sha, len);
-        struct iovec iov[2] = {{c->head.data, c->head.len}, {(void *)body, len}};
-        int closing = 0, status = -1;
-        if (bench_write_all(c->fd, iov, 2) == 0) status = bench_read_response(c, rbody, rlen, &closing);
-        if (status < 0 || closing) { close(c->fd); c->fd = -1; }
+        int status = bench_send(c, body, len, rbody, rlen);
         if (status >= 0) return status;
     }
     return -1;
 }
 
-static void ll_conn_free(ll_conn *c) {
-    if (c->fd >= 0) close(c->fd);
-    sw_buf_free(&c->head);
-    free(c->in);
-}
 
 static atomic_int ll_first_error_shown;
 
@@ -424,7 +416,7 @@ static void ll_setup(void) {
         if (status != 200 && !(rb && memmem(rb, rl, "ResourceAlreadyExists", 21))) { ll_show_error("CreateLogStream", status, rb, rl); exit(1); }
     }
     sw_buf_free(&b);
-    ll_conn_free(&c);
+    bench_conn_free(&c);
 }
 
 static atomic_size_t ll_next;
@@ -458,7 +450,7 @@ static void *ll_put_thread(void *arg) {
         atomic_fetch_add(&ll_put_bytes, r->raw_bytes);
         atomic_fetch_add(&ll_put_events, r->events);
     }
-    ll_conn_free(&c);
+    bench_conn_free(&c);
     return NULL;
 }
 
@@ -582,7 +574,7 @@ static void *ll_filter_thread(void *arg) {
     }
     sw_buf_free(&body);
     sw_buf_free(&tok);
-    ll_conn_free(&c);
+    bench_conn_free(&c);
     return NULL;
 }
 

@@ -394,20 +394,12 @@ static int mg_post(mg_conn *c, const char *service, const char *path, const char
     sw_buf_free(&auth);
     for (int attempt = 0; attempt < 2; attempt++) {
         if (c->fd < 0 && mg_connect(c)) return -1;
-        struct iovec iov[2] = {{c->head.data, c->head.len}, {body->data, body->len}};
-        int closing = 0, status = -1;
-        if (bench_write_all(c->fd, iov, 2) == 0) status = bench_read_response(c, rb, rl, &closing);
-        if (status < 0 || closing) close(c->fd), c->fd = -1;
+        int status = bench_send(c, body->data, body->len, rb, rl);
         if (status >= 0) return status;
     }
     return -1;
 }
 
-static void mg_conn_free(mg_conn *c) {
-    if (c->fd >= 0) close(c->fd);
-    sw_buf_free(&c->head);
-    free(c->in);
-}
 
 static pthread_mutex_t mg_clock_lock = PTHREAD_MUTEX_INITIALIZER;
 static long long mg_clock_ms; /* the manual clock as last set by us */
@@ -534,7 +526,7 @@ static void *mg_put_thread(void *arg) {
         atomic_fetch_add(&mg_datapoints, dps);
     }
     sw_buf_free(&body);
-    mg_conn_free(&c);
+    bench_conn_free(&c);
     return NULL;
 }
 
@@ -574,7 +566,7 @@ static int mg_clock(void) {
     clock_gettime(CLOCK_REALTIME, &ts);
     long long ms = mg_o.set_ms >= 0 ? mg_o.set_ms : (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     int rc = mg_clock_set(&c, ms);
-    mg_conn_free(&c);
+    bench_conn_free(&c);
     if (!rc) printf("{\"mode\":\"clock\",\"set_ms\":%lld}\n", ms);
     return rc ? 1 : 0;
 }
