@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct { uint32_t t, i; } sw_tpos_t;
-
 /* One roll-up period of the series being compacted. */
 typedef struct sw_group {
     uint32_t period, t;
@@ -37,10 +35,9 @@ typedef struct sw_mc {
     int32_t *slot;
     size_t nslots;
     /* output scratch */
-    sw_tpos_t *pos;
-    size_t poscap;
+    sw_mb_sortbuf sb;
     sw_buf sk, one;
-    double *ot, *oc[4];
+    double *oc[4];
     size_t ocap;
 } sw_mc;
 
@@ -169,31 +166,6 @@ static int sw_mc_block(sw_mc *c, const sw_mb_file *f, const sw_mb_entry *e) {
     return rc;
 }
 
-static int sw_tpos_cmp(const void *a, const void *b) {
-    const sw_tpos_t *x = a, *y = b;
-    return x->t != y->t ? (x->t > y->t) - (x->t < y->t) : (x->i > y->i) - (x->i < y->i);
-}
-
-/* Orders t[0..n) and its columns by time (stable), unless they already are. */
-static void sw_mc_sort(sw_mc *c, uint32_t *t, double **cols, int ncols, size_t n) {
-    size_t i = 1;
-    while (i < n && t[i - 1] <= t[i]) i++;
-    if (i >= n) return;
-    if (n > c->poscap) {
-        c->poscap = n;
-        c->pos = sw_realloc(c->pos, n * sizeof *c->pos);
-        sw_free(c->ot);
-        c->ot = sw_malloc(n * sizeof(double));
-    }
-    for (i = 0; i < n; i++) c->pos[i] = (sw_tpos_t){t[i], (uint32_t)i};
-    qsort(c->pos, n, sizeof *c->pos, sw_tpos_cmp);
-    for (int k = 0; k < ncols; k++) {
-        for (i = 0; i < n; i++) c->ot[i] = cols[k][c->pos[i].i];
-        memcpy(cols[k], c->ot, n * sizeof(double));
-    }
-    for (i = 0; i < n; i++) t[i] = c->pos[i].t;
-}
-
 static int sw_group_cmp(const void *a, const void *b) {
     const sw_group *x = a, *y = b;
     if (x->period != y->period) return (x->period > y->period) - (x->period < y->period);
@@ -205,12 +177,12 @@ static int sw_mc_emit(sw_mc *c, sw_mb_writer *w, uint32_t sid) {
     int rc = 0;
     if (c->nv) {
         double *cols[1] = {c->vv};
-        sw_mc_sort(c, c->vt, cols, 1, c->nv);
+        sw_mb_sort(&c->sb, c->vt, cols, 1, c->nv);
         rc = sw_mb_add_values(w, sid, c->vt, c->vv, c->nv);
         c->res->samples_out += c->nv;
     }
     if (rc == 0 && c->ns) {
-        sw_mc_sort(c, c->st, c->sc, 4, c->ns);
+        sw_mb_sort(&c->sb, c->st, c->sc, 4, c->ns);
         rc = sw_mb_add_sets(w, sid, c->st, c->sc[0], c->sc[1], c->sc[2], c->sc[3], c->ns);
         c->res->samples_out += c->ns;
     }
@@ -257,8 +229,7 @@ static void sw_mc_free(sw_mc *c) {
     for (size_t i = 0; i < c->ng; i++) sw_qs_free(&c->g[i].q);
     sw_free(c->g);
     sw_free(c->slot);
-    sw_free(c->pos);
-    sw_free(c->ot);
+    sw_mb_sortbuf_free(&c->sb);
     sw_buf_free(&c->sk);
     sw_buf_free(&c->one);
 }

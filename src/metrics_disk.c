@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -194,6 +195,37 @@ long sw_mb_decode_rollups(const uint8_t *p, size_t len, uint32_t *t, double *cou
 }
 
 /* ---------- writing ---------- */
+
+struct sw_mb_tpos { uint32_t t, i; };
+
+static int sw_mb_tpos_cmp(const void *a, const void *b) {
+    const struct sw_mb_tpos *x = a, *y = b;
+    return x->t != y->t ? (x->t > y->t) - (x->t < y->t) : (x->i > y->i) - (x->i < y->i);
+}
+
+void sw_mb_sort(sw_mb_sortbuf *sb, uint32_t *t, double *const *cols, int ncols, size_t n) {
+    size_t i = 1;
+    while (i < n && t[i - 1] <= t[i]) i++;
+    if (i >= n) return;
+    if (n > sb->cap) {
+        sb->cap = n;
+        sb->pos = sw_realloc(sb->pos, n * sizeof *sb->pos);
+        sb->tmp = sw_realloc(sb->tmp, n * sizeof *sb->tmp);
+    }
+    for (i = 0; i < n; i++) sb->pos[i] = (struct sw_mb_tpos){t[i], (uint32_t)i};
+    qsort(sb->pos, n, sizeof *sb->pos, sw_mb_tpos_cmp);
+    for (int k = 0; k < ncols; k++) {
+        for (i = 0; i < n; i++) sb->tmp[i] = cols[k][sb->pos[i].i];
+        memcpy(cols[k], sb->tmp, n * sizeof *sb->tmp);
+    }
+    for (i = 0; i < n; i++) t[i] = sb->pos[i].t;
+}
+
+void sw_mb_sortbuf_free(sw_mb_sortbuf *sb) {
+    sw_free(sb->pos);
+    sw_free(sb->tmp);
+    sb->pos = NULL, sb->tmp = NULL, sb->cap = 0;
+}
 
 int sw_mb_begin(sw_mb_writer *w, const char *dir, uint64_t lo, uint64_t hi, uint32_t version) {
     memset(w, 0, sizeof *w);

@@ -66,6 +66,12 @@ long sw_mb_decode_sets(const uint8_t *p, size_t len, uint32_t *t, double *count,
 long sw_mb_decode_rollups(const uint8_t *p, size_t len, uint32_t *t, double *count, double *sum, double *min, double *max,
                           uint32_t *tscratch, const uint8_t **sketches, size_t *sketches_len);
 
+/* Orders t[0..n) and the columns cols[0..ncols) with it by time (stable: equal times keep their order), as the
+ * writers need them; nothing is done when they already are. sb holds the scratch between calls. */
+typedef struct sw_mb_sortbuf { struct sw_mb_tpos *pos; double *tmp; size_t cap; } sw_mb_sortbuf;
+void sw_mb_sort(sw_mb_sortbuf *sb, uint32_t *t, double *const *cols, int ncols, size_t n);
+void sw_mb_sortbuf_free(sw_mb_sortbuf *sb);
+
 /* Writing one file: blocks are appended in any order, then finish writes the index and footer, fsyncs, renames
  * the temporary file to its name and fsyncs the directory. */
 typedef struct sw_mb_writer {
