@@ -788,19 +788,12 @@ static void sw_metrics_add_file(sw_metrics *m, sw_mb_file *f) {
     }
 }
 
-/* The samples of sealed head blocks, in time order (a stable sort keeps arrival order for equal times). */
-typedef struct { uint32_t t, i; } sw_tpos;
-static int sw_tpos_cmp(const void *a, const void *b) {
-    const sw_tpos *x = a, *y = b;
-    return x->t != y->t ? (x->t > y->t) - (x->t < y->t) : (x->i > y->i) - (x->i < y->i);
-}
-
+/* One series' sealed samples gathered for the writer, then put in time order (sw_mb_sort). */
 typedef struct sw_flush_buf {
     uint32_t *t;
     double *c[4];
-    sw_tpos *pos;
-    double *tmp;
     size_t cap;
+    sw_mb_sortbuf sb;
 } sw_flush_buf;
 
 static void sw_flush_buf_reserve(sw_flush_buf *fb, size_t n) {
@@ -808,29 +801,12 @@ static void sw_flush_buf_reserve(sw_flush_buf *fb, size_t n) {
     fb->cap = n * 2;
     fb->t = sw_realloc(fb->t, fb->cap * sizeof *fb->t);
     for (int k = 0; k < 4; k++) fb->c[k] = sw_realloc(fb->c[k], fb->cap * sizeof(double));
-    fb->pos = sw_realloc(fb->pos, fb->cap * sizeof *fb->pos);
-    fb->tmp = sw_realloc(fb->tmp, fb->cap * sizeof(double));
 }
 
 static void sw_flush_buf_free(sw_flush_buf *fb) {
     sw_free(fb->t);
     for (int k = 0; k < 4; k++) sw_free(fb->c[k]);
-    sw_free(fb->pos);
-    sw_free(fb->tmp);
-}
-
-/* Orders t and the first ncols columns by time when they are not already. */
-static void sw_flush_sort(sw_flush_buf *fb, size_t n, int ncols) {
-    size_t i = 1;
-    while (i < n && fb->t[i - 1] <= fb->t[i]) i++;
-    if (i >= n) return;
-    for (i = 0; i < n; i++) fb->pos[i] = (sw_tpos){fb->t[i], (uint32_t)i};
-    qsort(fb->pos, n, sizeof *fb->pos, sw_tpos_cmp);
-    for (int k = 0; k < ncols; k++) {
-        for (i = 0; i < n; i++) fb->tmp[i] = fb->c[k][fb->pos[i].i];
-        memcpy(fb->c[k], fb->tmp, n * sizeof(double));
-    }
-    for (i = 0; i < n; i++) fb->t[i] = fb->pos[i].t;
+    sw_mb_sortbuf_free(&fb->sb);
 }
 
 /* One series' sealed head, as the seal left it: the writer reads these copies, never m->series, which a put
@@ -854,7 +830,7 @@ static int sw_flush_series(sw_mb_writer *w, uint32_t sid, const sw_sealed *s, sw
             memcpy(fb->c[0] + n, s->fblocks[k].v, s->fblocks[k].n * sizeof(double));
             n += s->fblocks[k].n;
         }
-        sw_flush_sort(fb, n, 1);
+        sw_mb_sort(&fb->sb, fb->t, fb->c, 1, n);
         if (sw_mb_add_values(w, sid, fb->t, fb->c[0], n)) return -1;
     }
     if (s->nfsets) {
@@ -864,7 +840,7 @@ static int sw_flush_series(sw_mb_writer *w, uint32_t sid, const sw_sealed *s, sw
             const sw_set_sample *x = &s->fsets[k];
             fb->t[k] = x->t, fb->c[0][k] = x->count, fb->c[1][k] = x->sum, fb->c[2][k] = x->min, fb->c[3][k] = x->max;
         }
-        sw_flush_sort(fb, n, 4);
+        sw_mb_sort(&fb->sb, fb->t, fb->c, 4, n);
         if (sw_mb_add_sets(w, sid, fb->t, fb->c[0], fb->c[1], fb->c[2], fb->c[3], n)) return -1;
     }
     return 0;
@@ -1263,22 +1239,30 @@ static int sw_metrics_load_files(sw_metrics *m, sw_gen_file **sealed, size_t *ns
     if (ns) qsort(*sealed, ns, sizeof **sealed, sw_gen_cmp);
     *nsealed = ns;
     if (nn) qsort(names, nn, sizeof *names, sw_mb_hi_cmp);
-    /* Newest first; a file inside another's range was merged into it. */
+    /* Every file is opened first; then a file inside an intact file's range is a rewrite's input left behind
+     * and goes. A damaged rewrite output never costs its inputs: they stay and are served. */
     sw_mb_file **open_files = sw_calloc(nn ? nn : 1, sizeof *open_files);
-    for (size_t i = nn; i-- > 0;) {
-        int covered = 0;
-        for (size_t j = 0; j < nn && !covered; j++) covered = j != i && sw_mb_obsolete(&names[i], &names[j]);
+    for (size_t i = 0; i < nn; i++) {
         snprintf(path, sizeof path, "%s/%s", m->dir, names[i].name);
         if (names[i].hi > m->covered) m->covered = names[i].hi;
-        if (covered) { unlink(path); names[i].name[0] = '\0'; continue; }
         char why[256];
         open_files[i] = sw_mb_open(path, why, sizeof why);
-        if (!open_files[i]) {
+        if (!open_files[i])
+            sw_log("error", "metrics: a block file is damaged; its samples are not served (run skywatch fsck)",
+                   "\"file\":\"%s\",\"reason\":\"%s\"", names[i].name, why);
+    }
+    for (size_t i = 0; i < nn; i++) {
+        int covered = 0;
+        for (size_t j = 0; j < nn && !covered; j++) covered = j != i && open_files[j] && sw_mb_obsolete(&names[i], &names[j]);
+        if (covered) {
+            snprintf(path, sizeof path, "%s/%s", m->dir, names[i].name);
+            unlink(path);
+            sw_mb_close(open_files[i]);
+            open_files[i] = NULL;
+        } else if (!open_files[i]) {
             m->damaged_files++;
             m->bad = sw_realloc(m->bad, (m->nbad + 1) * sizeof *m->bad);
             m->bad[m->nbad][0] = names[i].lo, m->bad[m->nbad++][1] = names[i].hi;
-            sw_log("error", "metrics: a block file is damaged; its samples are not served (run skywatch fsck)",
-                   "\"file\":\"%s\",\"reason\":\"%s\"", names[i].name, why);
         }
     }
     /* The catalog: the newest intact one. */

@@ -531,10 +531,25 @@ static void test_rollups_and_retention_follow_the_clock(void) {
     /* A stop after the rewrite's rename, before its input was removed: the start removes the input, and
      * nothing counts twice. */
     char cmd[1024];
+    /* First with the rewrite's output damaged (its index): the input is kept and serves everything. */
+    char *img2 = tmpdir();
+    copytree(img, img2);
+    snprintf(cmd, sizeof cmd, "cp '%s'/mb-*.swb '%s/'", dir, img2);
+    T_EQ_INT(system(cmd), 0);
+    char outp[512];
+    snprintf(outp, sizeof outp, "%s/mb-0000000000000001-0000000000000001-00000001.swb", img2);
+    flip(outp, file_size(outp) - 30);
+    sw_metrics *c = open_ok(img2);
+    T_EQ_INT(count_files(img2, "mb-", ".swb"), 2);
+    sw_metrics_get_stats(c, &st);
+    T_EQ_INT(st.damaged_files, 1);
+    check_hours(c, start, 0, "damaged rewrite output beside its intact input");
+    sw_metrics_close(c);
+    rmtree(img2);
     snprintf(cmd, sizeof cmd, "cp '%s'/mb-*.swb '%s/'", dir, img);
     T_EQ_INT(system(cmd), 0);
     T_EQ_INT(count_files(img, "mb-", ".swb"), 2);
-    sw_metrics *c = open_ok(img);
+    c = open_ok(img);
     T_EQ_INT(count_files(img, "mb-", ".swb"), 1);
     check_hours(c, start, drop, "rewrite and its input both on disk");
     sw_metrics_close(c);
