@@ -3,7 +3,9 @@
  * bits damage it (a flipped payload byte, a flipped length, a torn tail) at positions taken from the
  * input. The log is checked (fsck's path), then opened by the metrics engine, whose replay must survive
  * any record and any gap; the check's count of intact records must equal what the open replays or
- * skips, and a second open must find the log as the first left it. */
+ * skips, and a second open must find the log as the first left it. Byte 0 also picks the format: the
+ * first ("SWWAL001", unsalted checksums) or the salted one, fresh or reused; a reused file gets records
+ * checksummed under another salt after its own, as a reused file's old contents would be. */
 #include "crc32c.h"
 #include "metrics.h"
 #include "wal.h"
@@ -28,23 +30,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 3) return 0;
     uint8_t flags = data[0];
     uint16_t where = (uint16_t)(data[1] | data[2] << 8);
-    size_t cap = 8 + size * 3 + 64, n = 8;
+    int salted = (flags & 8) != 0, reused = salted && (flags & 16);
+    size_t hdr = salted ? 16 : 8;
+    size_t cap = hdr + size * 6 + 64, n = hdr;
     uint8_t *file = malloc(cap);
-    memcpy(file, "SWWAL001", 8);
-    for (size_t i = 3; i + 2 <= size;) {
-        size_t len = (size_t)(data[i] | data[i + 1] << 8) % 512;
-        i += 2;
-        if (len > size - i) len = size - i;
-        put32(file + n, (uint32_t)len);
-        memcpy(file + n + 8, data + i, len);
-        put32(file + n + 4, sw_crc32c(sw_crc32c(0, file + n, 4), file + n + 8, len));
-        n += 8 + len;
-        i += len;
+    memcpy(file, !salted ? "SWWAL001" : reused ? "SWWALR02" : "SWWAL002", 8);
+    uint32_t seed = 0;
+    if (salted) {
+        memcpy(file + 8, &where, 2);
+        memset(file + 10, 0x5a, 6);
+        seed = sw_crc32c(0, file + 8, 8);
     }
-    if (n > 8) {
-        if (flags & 1) file[8 + where % (n - 8)] ^= 0x41;
-        if (flags & 2) file[8 + (where * 7u) % (n - 8)] ^= 0x80;
-        if (flags & 4) n -= where % (n - 8);
+    for (int pass = 0; pass < 1 + reused; pass++) {
+        uint32_t s = pass ? seed ^ 1u : seed; /* pass 1: old contents under another salt */
+        for (size_t i = 3; i + 2 <= size;) {
+            size_t len = (size_t)(data[i] | data[i + 1] << 8) % 512;
+            i += 2;
+            if (len > size - i) len = size - i;
+            put32(file + n, (uint32_t)len);
+            memcpy(file + n + 8, data + i, len);
+            put32(file + n + 4, sw_crc32c(sw_crc32c(s, file + n, 4), file + n + 8, len));
+            n += 8 + len;
+            i += len;
+        }
+    }
+    if (n > hdr) {
+        if (flags & 1) file[hdr + where % (n - hdr)] ^= 0x41;
+        if (flags & 2) file[hdr + (where * 7u) % (n - hdr)] ^= 0x80;
+        if (flags & 4) n -= where % (n - hdr);
     }
     char path[128];
     snprintf(path, sizeof path, "%s/metrics.wal", dir);

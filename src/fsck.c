@@ -54,8 +54,12 @@ static void sw_fsck_log(sw_fsck *f, const char *path, const char *rel) {
     f->records += records;
     if (torn) {
         /* A crash mid-write leaves one; the next start cuts it. Not acknowledged data, so not damage. */
-        fprintf(f->out, "note    %s: %llu bytes of torn tail after the last intact record (cut at the next start)\n", rel,
-                (unsigned long long)torn);
+        if (sw_wal_is_reused(path))
+            fprintf(f->out, "note    %s: %llu bytes after the last intact record: this reused log's old contents, or a torn "
+                            "tail (cut at the next start)\n", rel, (unsigned long long)torn);
+        else
+            fprintf(f->out, "note    %s: %llu bytes of torn tail after the last intact record (cut at the next start)\n", rel,
+                    (unsigned long long)torn);
     }
     fprintf(f->out, "ok      %s: write-ahead log, %llu records, %llu bytes\n", rel, (unsigned long long)records,
             (unsigned long long)size);
@@ -202,10 +206,13 @@ static void sw_fsck_dir(sw_fsck *f, const char *dir, int depth) {
         } else if (!strncmp(e->d_name, "mb-", 3) && strlen(e->d_name) > 4 && !strcmp(e->d_name + strlen(e->d_name) - 4, ".tmp")) {
             fprintf(f->out, "note    %s: an unfinished metrics block file (a stop mid-write); its samples are still in the "
                             "write-ahead logs, and the next start removes it\n", rel);
+        } else if ((!strncmp(e->d_name, "spare-", 6) && strstr(e->d_name, ".wal")) || !strcmp(e->d_name, "metrics.wal.spare")) {
+            fprintf(f->out, "note    %s: a spare write-ahead log the running server keeps for reuse (no data; removed at "
+                            "the next start)\n", rel);
         } else if (sw_file_magic(path, magic)) {
             fprintf(f->out, "UNREADABLE %s\n", rel);
             f->unreadable = 1;
-        } else if (strcmp(magic, "SWWAL001") == 0) sw_fsck_log(f, path, rel);
+        } else if (strcmp(magic, "SWWAL001") == 0 || strcmp(magic, "SWWAL002") == 0 || strcmp(magic, "SWWALR02") == 0) sw_fsck_log(f, path, rel);
         else if (strcmp(magic, "SWSEG001") == 0) sw_fsck_segment(f, path, rel);
         else if (strcmp(magic, "SWMB0001") == 0 || (!strncmp(e->d_name, "mb-", 3) && strstr(e->d_name, ".swb")))
             sw_fsck_mblocks(f, path, rel);

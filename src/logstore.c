@@ -422,6 +422,20 @@ static void remove_tree(const char *path) {
     rmdir(path);
 }
 
+/* Removes the spare write-ahead logs a previous run kept for reuse (logstore_write.c): they hold no data. */
+static void remove_spares(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char p[4096];
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, "spare-", 6)) {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    closedir(d);
+}
+
 static int group_is_live(sw_logstore *s, uint64_t id) {
     for (size_t i = 0; i < s->ngroups; i++)
         if (s->groups[i]->id == id) return 1;
@@ -482,6 +496,7 @@ sw_logstore *sw_logstore_open(const char *dir, char *err, size_t errlen) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return open_fail(s);
     }
+    remove_spares(dir);
     snprintf(path, sizeof path, "%s/meta.wal", dir);
     replay_ctx r = {s, {NULL, 0, 0x5eed1095u}, 0, 0};
     s->meta = sw_wal_open(path, meta_replay, &r, err, errlen);
@@ -514,6 +529,7 @@ sw_logstore *sw_logstore_open(const char *dir, char *err, size_t errlen) {
 void sw_logstore_close(sw_logstore *s) {
     if (!s) return;
     ls_flushers_stop(s);
+    ls_spares_drop(s);
     for (size_t i = 0; i < s->ngroups; i++) ls_group_release(s->groups[i]);
     sw_free(s->groups);
     ls_cache_free(s);

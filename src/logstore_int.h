@@ -22,6 +22,7 @@
 #define LS_EVENT_OVERHEAD 26            /* PutLogEvents counts 26 bytes per event on top of the message */
 #define LS_MAX_BATCH (32u << 20)
 #define LS_CACHE_BYTES (256u << 20)     /* decoded blocks kept for readers */
+#define LS_SPARES 6                     /* packed heads' write-ahead logs kept for reuse, store-wide */
 #define LS_READ_PARALLEL 4              /* at most this many blocks decoded and matched at once per read */
 
 typedef struct ls_stream {
@@ -130,6 +131,8 @@ struct sw_logstore {
     pthread_t *flushers; size_t nflushers;
     int stopping;
     uint64_t backlog;                                    /* bytes frozen, not yet in segments (under fq_lock) */
+    uint64_t spares[LS_SPARES]; size_t nspares;          /* spare-<n>.wal: logs kept for reuse (under fq_lock) */
+    uint64_t spare_seq;                                  /* under fq_lock */
     uint64_t fast_backlog;                               /* LS_FAST_BACKLOG; tests lower it (under fq_lock) */
     atomic_uint_fast64_t rewritten;                      /* fast segments rewritten at LS_ZSTD_LEVEL */
     atomic_uint_fast64_t blocks_read, blocks_skipped, corrupt_blocks;
@@ -146,6 +149,10 @@ ls_stream *ls_stream_find(ls_group *g, const char *name);                       
 ls_stream *ls_stream_by_id(ls_group *g, uint64_t id);                                 /* under the store lock */
 ls_group *ls_group_acquire(sw_logstore *s, const sw_log_scope *sc, const char *name); /* takes a reference */
 void ls_group_release(ls_group *g);
+
+/* logstore_write.c: spare write-ahead log files. Takes one (its path in out, 1) or returns 0; drops all. */
+int ls_spare_take(sw_logstore *s, char *out, size_t n);
+void ls_spares_drop(sw_logstore *s);
 
 /* logstore_seg.c: building, writing, loading and decoding segments. */
 typedef struct ls_scratch ls_scratch;

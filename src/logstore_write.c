@@ -154,23 +154,26 @@ static void seg_account(ls_group *g, const ls_seg *seg, int sign, int from_head)
 
 /* ---------- put ---------- */
 
-static size_t encode_put(sw_buf *rec, uint64_t stream, int64_t now_ms, const sw_log_event *ev, size_t n) {
+/* One put's record, written straight into the log's queue (sw_wal_append_fill): no copy built first. */
+typedef struct put_rec { uint64_t stream, first; int64_t now_ms; const sw_log_event *ev; size_t n; } put_rec;
+
+static size_t put_rec_len(const sw_log_event *ev, size_t n) {
     size_t total = LS_REC_HEAD;
     for (size_t i = 0; i < n; i++) total += LS_REC_EVENT + ev[i].len;
-    sw_buf_reserve(rec, total);
-    uint64_t zero = 0;
-    uint32_t n32 = (uint32_t)n;
-    sw_buf_append(rec, &stream, 8);
-    sw_buf_append(rec, &zero, 8);  /* first id, filled in under the group lock */
-    sw_buf_append(rec, &now_ms, 8);
-    sw_buf_append(rec, &n32, 4);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t len = (uint32_t)ev[i].len;
-        sw_buf_append(rec, &ev[i].timestamp_ms, 8);
-        sw_buf_append(rec, &len, 4);
-        sw_buf_append(rec, ev[i].message, ev[i].len);
-    }
     return total;
+}
+
+static void put_rec_fill(uint8_t *p, void *arg) {
+    const put_rec *r = arg;
+    uint32_t n32 = (uint32_t)r->n;
+    memcpy(p, &r->stream, 8), memcpy(p + 8, &r->first, 8), memcpy(p + 16, &r->now_ms, 8), memcpy(p + 24, &n32, 4);
+    p += LS_REC_HEAD;
+    for (size_t i = 0; i < r->n; i++) {
+        uint32_t len = (uint32_t)r->ev[i].len;
+        memcpy(p, &r->ev[i].timestamp_ms, 8), memcpy(p + 8, &len, 4);
+        if (len) memcpy(p + LS_REC_EVENT, r->ev[i].message, len);
+        p += LS_REC_EVENT + len;
+    }
 }
 
 /* Waits while the flushers are far behind, so memory stays bounded under sustained ingest. */
@@ -184,12 +187,12 @@ static void put_backpressure(sw_logstore *s) {
  * reference and lsn through w/lsn, or -EIO. */
 static void freeze_head(sw_logstore *s, ls_group *g);
 
-static int put_locked(ls_group *g, ls_stream *st, sw_buf *rec, const sw_log_event *ev, size_t n, int64_t now_ms, ls_wal **w,
-                      uint64_t *lsn) {
+static int put_locked(sw_logstore *s, ls_group *g, ls_stream *st, const sw_log_event *ev, size_t n, int64_t now_ms,
+                      ls_wal **w, uint64_t *lsn) {
     if (!g->wal) {
-        char path[4096], err[256];
+        char path[4096], spare[4096], err[256];
         wal_path(g, g->head->gen, path, sizeof path);
-        sw_wal *sw = sw_wal_open(path, NULL, NULL, err, sizeof err);
+        sw_wal *sw = sw_wal_open_reusing(path, ls_spare_take(s, spare, sizeof spare) ? spare : NULL, g->dir, err, sizeof err);
         if (!sw) {
             sw_log("error", "logstore: cannot open a write-ahead log", "\"reason\":\"%s\"", err);
             return -EIO;
@@ -199,8 +202,8 @@ static int put_locked(ls_group *g, ls_stream *st, sw_buf *rec, const sw_log_even
         atomic_init(&g->wal->refs, 1);
     }
     uint64_t first = g->next_seq;
-    memcpy(rec->data + 8, &first, 8);
-    *lsn = sw_wal_append(g->wal->w, rec->data, rec->len);
+    put_rec r = {st->id, first, now_ms, ev, n};
+    *lsn = sw_wal_append_fill(g->wal->w, put_rec_len(ev, n), put_rec_fill, &r);
     if (!*lsn) return -EIO;
     g->next_seq += n;
     for (size_t i = 0; i < n; i++) {
@@ -219,8 +222,6 @@ int sw_logstore_put(sw_logstore *s, const sw_log_scope *sc, const char *group, c
     for (size_t i = 0; i < n; i++) bytes += ev[i].len + LS_REC_EVENT;
     if (bytes > LS_MAX_BATCH) return -EINVAL;
     put_backpressure(s);
-    sw_buf rec;
-    sw_buf_init(&rec);
     pthread_rwlock_rdlock(&s->lock);
     ls_group *g = ls_group_find(s, sc, group);
     ls_stream *st = g ? ls_stream_find(g, stream) : NULL;
@@ -229,9 +230,8 @@ int sw_logstore_put(sw_logstore *s, const sw_log_scope *sc, const char *group, c
     uint64_t lsn = 0;
     int flush = 0;
     if (st && n) {
-        encode_put(&rec, st->id, now_ms, ev, n);
         pthread_rwlock_wrlock(&g->lock);
-        rc = put_locked(g, st, &rec, ev, n, now_ms, &w, &lsn);
+        rc = put_locked(s, g, st, ev, n, now_ms, &w, &lsn);
         /* Freeze a full head here, not when a flusher gets to the group: frozen heads count in the backlog
          * that put_backpressure bounds, while an active head would keep growing behind a busy flusher. */
         flush = g->head->bytes >= LS_FLUSH_BYTES;
@@ -240,7 +240,6 @@ int sw_logstore_put(sw_logstore *s, const sw_log_scope *sc, const char *group, c
         if (flush) ls_flush_request(s, g);
     }
     pthread_rwlock_unlock(&s->lock);
-    sw_buf_free(&rec);
     if (w) {
         if (sw_wal_sync(w->w, lsn)) rc = -EIO;
         wal_unref(w);
@@ -271,8 +270,51 @@ static ls_sev *head_events(const ls_head *h, size_t *n, ls_sev **buf, size_t *ca
     return ev;
 }
 
-/* Unlinks every write-ahead log of gen <= upto: their events are in segments now. */
-static void trim_wals(ls_group *g, uint64_t upto) {
+/* ---------- spare write-ahead logs ---------- */
+
+/* A packed head's log is kept as a spare for a later head of any group (renamed into the store's directory)
+ * rather than unlinked: its pages stay in the page cache, so the next log overwrites them instead of
+ * taking fresh ones (each a page fault and a zeroed page, and on a VM whose freed pages go back to the
+ * host, far more), and fdatasync of an overwrite needs no journal commit. At most LS_SPARES are kept;
+ * they are dropped when the store goes idle and at open and close, so they never count as stored data. */
+static void spare_path(const sw_logstore *s, uint64_t n, char *out, size_t len) {
+    snprintf(out, len, "%s/spare-%020" PRIu64 ".wal", s->dir, n);
+}
+
+static void spare_give(sw_logstore *s, const char *path) {
+    char to[4096];
+    pthread_mutex_lock(&s->fq_lock);
+    int keep = s->nspares < LS_SPARES && !s->stopping;
+    uint64_t n = keep ? ++s->spare_seq : 0;
+    if (keep) {
+        spare_path(s, n, to, sizeof to);
+        keep = rename(path, to) == 0;
+        if (keep) s->spares[s->nspares++] = n;
+    }
+    pthread_mutex_unlock(&s->fq_lock);
+    if (!keep) unlink(path);
+}
+
+int ls_spare_take(sw_logstore *s, char *out, size_t len) {
+    pthread_mutex_lock(&s->fq_lock);
+    int got = s->nspares > 0;
+    if (got) spare_path(s, s->spares[--s->nspares], out, len);
+    pthread_mutex_unlock(&s->fq_lock);
+    return got;
+}
+
+void ls_spares_drop(sw_logstore *s) {
+    char path[4096];
+    pthread_mutex_lock(&s->fq_lock);
+    while (s->nspares) {
+        spare_path(s, s->spares[--s->nspares], path, sizeof path);
+        unlink(path);
+    }
+    pthread_mutex_unlock(&s->fq_lock);
+}
+
+/* Retires every write-ahead log of gen <= upto (their events are in segments now): a spare, or unlinked. */
+static void trim_wals(sw_logstore *s, ls_group *g, uint64_t upto) {
     DIR *d = opendir(g->dir);
     if (!d) return;
     struct dirent *e;
@@ -282,7 +324,7 @@ static void trim_wals(ls_group *g, uint64_t upto) {
     while ((e = readdir(d)))
         if (sscanf(e->d_name, "wal-%llu.log%n", &gen, &n) == 1 && e->d_name[n] == 0 && gen <= upto) {
             snprintf(path, sizeof path, "%s/%s", g->dir, e->d_name);
-            unlink(path);
+            spare_give(s, path);
         }
     closedir(d);
 }
@@ -337,7 +379,7 @@ static int flush_one(sw_logstore *s, ls_group *g, flush_mem *fm) {
         g->nfrozen--;
         pthread_rwlock_unlock(&g->lock);
         pthread_rwlock_unlock(&s->lock);
-        trim_wals(g, h->gen);
+        trim_wals(s, g, h->gen);
         pthread_mutex_lock(&s->fq_lock);
         s->backlog -= h->bytes;
         pthread_cond_broadcast(&s->fq_done);
@@ -455,6 +497,7 @@ static void *flusher_main(void *arg) {
         if (!g && !s->backlog && !s->nfq) { /* idle: rewrite a fast segment densely, one per turn so flushes come first */
             pthread_mutex_unlock(&s->fq_lock);
             int did = rewrite_one(s, &fm);
+            if (!did) ls_spares_drop(s);
             pthread_mutex_lock(&s->fq_lock);
             /* a flush request or the stop may have been signalled while the lock was free: look again */
             if (did || s->stopping || s->nfq) continue;

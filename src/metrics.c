@@ -713,6 +713,11 @@ static void sw_wal_path(const sw_metrics *m, uint64_t gen, char *out, size_t out
     else snprintf(out, outlen, "%s/metrics.wal", m->dir);
 }
 
+/* A covered log kept for reuse by the next seal (no data: removed at open and at close). */
+static void sw_wal_spare_path(const sw_metrics *m, char *out, size_t outlen) {
+    snprintf(out, outlen, "%s/metrics.wal.spare", m->dir);
+}
+
 /* The catalog of a block file (format in metrics_disk.h), built under the write lock. */
 static void sw_catalog_build(sw_metrics *m, sw_buf *b) {
     sw_buf_reset(b);
@@ -879,10 +884,11 @@ int sw_metrics_flush(sw_metrics *m) {
     }
     /* Seal: the head becomes read-only, the log moves to its generation's name, and a new log starts. */
     uint64_t gen = m->next_gen, lo = m->pending_lo ? m->pending_lo : gen;
-    char live[4200], sealed[4200];
+    char live[4200], sealed[4200], spare[4200];
     sw_wal_path(m, 0, live, sizeof live);
     sw_wal_path(m, gen, sealed, sizeof sealed);
-    if (sw_wal_rotate(m->wal, live, sealed, m->dir)) {
+    sw_wal_spare_path(m, spare, sizeof spare);
+    if (sw_wal_rotate(m->wal, live, sealed, m->dir, spare)) {
         pthread_rwlock_unlock(&m->lock);
         pthread_mutex_unlock(&m->flush_lock);
         sw_buf_free(&catalog);
@@ -941,10 +947,11 @@ int sw_metrics_flush(sw_metrics *m) {
      * allocator's arenas (one per writing thread), so RSS follows the head. */
     malloc_trim(0);
     if (rc == 0) {
-        /* The file holds every sample of generations lo..gen: their logs can go. */
+        /* The file holds every sample of generations lo..gen: their logs can go. The newest is kept as the
+         * spare the next seal's log is made from (sw_wal_rotate): its pages are still in the page cache. */
         for (uint64_t g = lo; g <= gen; g++) {
             sw_wal_path(m, g, sealed, sizeof sealed);
-            unlink(sealed);
+            if (g < gen || rename(sealed, spare)) unlink(sealed);
         }
         sw_log("info", "metrics: head written to a block file", "\"file\":\"%s\",\"samples\":%llu,\"ms\":%lld", name,
                (unsigned long long)f->samples, (long long)(sw_clock_real_ms() - t0));
@@ -1225,9 +1232,10 @@ static int sw_metrics_load_files(sw_metrics *m, sw_gen_file **sealed, size_t *ns
             if (nn == cap) names = sw_realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
             names[nn].lo = lo, names[nn].hi = hi, names[nn].version = version;
             snprintf(names[nn++].name, sizeof names->name, "%s", e->d_name);
-        } else if (!strncmp(e->d_name, "mb-", 3) && (dot = strrchr(e->d_name, '.')) && !strcmp(dot, ".tmp")) {
+        } else if ((!strncmp(e->d_name, "mb-", 3) && (dot = strrchr(e->d_name, '.')) && !strcmp(dot, ".tmp")) ||
+                   !strcmp(e->d_name, "metrics.wal.spare")) {
             snprintf(path, sizeof path, "%s/%s", m->dir, e->d_name);
-            unlink(path); /* a write that never finished: its logs are still there */
+            unlink(path); /* a write that never finished (its logs are still there), or a spare log */
         } else if (!strncmp(e->d_name, "metrics.wal.", 12) && e->d_name[12] >= '1' && e->d_name[12] <= '9' &&
                    strspn(e->d_name + 12, "0123456789") == strlen(e->d_name + 12) && strlen(e->d_name + 12) < 20) {
             if (ns == scap) *sealed = sw_realloc(*sealed, (scap = scap ? scap * 2 : 8) * sizeof **sealed);
@@ -1360,6 +1368,9 @@ void sw_metrics_close(sw_metrics *m) {
         if (m->wal && m->head_samples) sw_metrics_flush(m);
     }
     if (m->wal) sw_wal_close(m->wal);
+    char spare[4200];
+    sw_wal_spare_path(m, spare, sizeof spare);
+    unlink(spare);
     for (size_t i = 0; i < m->nmetrics; i++) {
         sw_free(m->metrics[i]->key);
         sw_free(m->metrics[i]->dims);

@@ -1,4 +1,8 @@
-/* wal.c -- append-only log file "SWWAL001" + records [u32 len][u32 crc32c(len,payload)][payload], little-endian. */
+/* wal.c -- append-only log file: a header, then records [u32 len][u32 crc][payload], little-endian.
+ * Header "SWWAL002" + u64 salt (new files), crc = crc32c(salt, len, payload): a log file can be reused (its
+ * pages stay in the page cache; see sw_wal_open_reusing) with a fresh salt, and the old records still in it
+ * then fail their checksums, so they read as the end of the log. Files of the first format, header
+ * "SWWAL001" alone and crc = crc32c(len, payload), are read and appended to as they are. */
 #include "wal.h"
 #include "alloc.h"
 #include "buf.h"
@@ -10,11 +14,17 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#define SW_WAL_MAGIC "SWWAL001"
+#define SW_WAL_MAGIC_V1 "SWWAL001"
+#define SW_WAL_MAGIC "SWWAL002"
+#define SW_WAL_MAGIC_REUSED "SWWALR02" /* the same, in a reused file: old contents may follow the last record */
+#define SW_WAL_HEADER 16
 #define SW_WAL_MAX_RECORD (64u << 20)
 
 struct sw_wal {
@@ -27,34 +37,61 @@ struct sw_wal {
     uint64_t durable;      /* every lsn <= durable is on disk */
     uint64_t size;
     uint64_t replayed;
+    uint32_t seed;         /* crc32c of the header's salt (0 for a file of the first format) */
     int failed, stopping;
 };
 
 static uint32_t sw_le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 static void sw_put_le32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
 
-static uint32_t sw_wal_crc(const uint8_t *lenbytes, const uint8_t *payload, size_t len) {
-    return sw_crc32c(sw_crc32c(0, lenbytes, 4), payload, len);
+static uint32_t sw_wal_crc(uint32_t seed, const uint8_t *lenbytes, const uint8_t *payload, size_t len) {
+    return sw_crc32c(sw_crc32c(seed, lenbytes, 4), payload, len);
+}
+
+/* The header's size and checksum seed for a mapped file of size bytes; -1 when it is not a log. */
+static int sw_wal_header(const uint8_t *p, uint64_t size, uint64_t *hdr, uint32_t *seed) {
+    if (size >= 8 && memcmp(p, SW_WAL_MAGIC_V1, 8) == 0) { *hdr = 8, *seed = 0; return 0; }
+    if (size >= SW_WAL_HEADER && (memcmp(p, SW_WAL_MAGIC, 8) == 0 || memcmp(p, SW_WAL_MAGIC_REUSED, 8) == 0)) {
+        *hdr = SW_WAL_HEADER, *seed = sw_crc32c(0, p + 8, 8);
+        return 0;
+    }
+    return -1;
+}
+
+/* Writes a fresh header with a new salt at the start of fd and syncs it; sets *seed. */
+static int sw_wal_new_header(int fd, int reused, uint32_t *seed) {
+    uint8_t h[SW_WAL_HEADER];
+    memcpy(h, reused ? SW_WAL_MAGIC_REUSED : SW_WAL_MAGIC, 8);
+    if (getrandom(h + 8, 8, GRND_NONBLOCK) != 8) {
+        /* No entropy yet (early boot): the clock and a counter differ from any earlier use of the file. */
+        static atomic_uint_fast64_t counter;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t salt = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) * 0x9E3779B97F4A7C15ull ^ atomic_fetch_add(&counter, 1);
+        memcpy(h + 8, &salt, 8);
+    }
+    *seed = sw_crc32c(0, h + 8, 8);
+    return pwrite(fd, h, SW_WAL_HEADER, 0) == SW_WAL_HEADER && fdatasync(fd) == 0 ? 0 : -1;
 }
 
 /* A record starts at off when its length fits and its checksum holds. When resyncing after damage
  * (guess set), a cheap test comes first: what follows must be the end of the file or a plausible header. */
-static int sw_wal_record_at(const uint8_t *p, uint64_t size, uint64_t off, int guess, uint32_t *len) {
+static int sw_wal_record_at(const uint8_t *p, uint64_t size, uint64_t off, uint32_t seed, int guess, uint32_t *len) {
     if (off + 8 > size) return 0;
     uint32_t l = sw_le32(p + off);
     if (l > SW_WAL_MAX_RECORD || off + 8 + l > size) return 0;
     uint64_t next = off + 8 + l;
     if (guess && next + 8 <= size && sw_le32(p + next) > SW_WAL_MAX_RECORD) return 0;
-    if (sw_wal_crc(p + off, p + off + 8, l) != sw_le32(p + off + 4)) return 0;
+    if (sw_wal_crc(seed, p + off, p + off + 8, l) != sw_le32(p + off + 4)) return 0;
     *len = l;
     return 1;
 }
 
 /* The first intact record after damage at or after from, or size when there is none. */
-static uint64_t sw_wal_resync(const uint8_t *p, uint64_t size, uint64_t from) {
+static uint64_t sw_wal_resync(const uint8_t *p, uint64_t size, uint32_t seed, uint64_t from) {
     uint32_t len;
     for (uint64_t off = from; off + 8 <= size; off++)
-        if (sw_wal_record_at(p, size, off, 1, &len)) return off;
+        if (sw_wal_record_at(p, size, off, seed, 1, &len)) return off;
     return size;
 }
 
@@ -62,19 +99,19 @@ static uint64_t sw_wal_resync(const uint8_t *p, uint64_t size, uint64_t from) {
  * range to report. A damaged range followed by intact records is skipped, so one bad record never takes
  * the rest of the log with it; damage with nothing intact after it is the torn tail, whose offset is
  * returned (size when there is none). A record fn refuses is skipped and reported like damage. */
-static uint64_t sw_wal_scan(const uint8_t *p, uint64_t size, sw_wal_replay_fn fn, void *arg, uint64_t *count,
-                            sw_wal_damage_fn report, void *rarg) {
-    uint64_t off = 8;
+static uint64_t sw_wal_scan(const uint8_t *p, uint64_t size, uint64_t hdr, uint32_t seed, sw_wal_replay_fn fn, void *arg,
+                            uint64_t *count, sw_wal_damage_fn report, void *rarg) {
+    uint64_t off = hdr;
     while (off < size) {
         uint32_t len;
-        if (sw_wal_record_at(p, size, off, 0, &len)) {
+        if (sw_wal_record_at(p, size, off, seed, 0, &len)) {
             if (fn && fn(p + off + 8, len, arg) != 0) {
                 if (report) report(off, 8 + (uint64_t)len, 1, rarg);
             } else (*count)++;
             off += 8 + (uint64_t)len;
             continue;
         }
-        uint64_t next = sw_wal_resync(p, size, off + 1);
+        uint64_t next = sw_wal_resync(p, size, seed, off + 1);
         if (next >= size) return off; /* the torn tail */
         if (report) report(off, next - off, 0, rarg);
         off = next;
@@ -106,27 +143,33 @@ static int sw_wal_replay(sw_wal *w, const char *path, sw_wal_replay_fn fn, void 
     struct stat st;
     if (fstat(w->fd, &st) != 0) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); return -1; }
     uint64_t size = (uint64_t)st.st_size;
-    if (size < 8) {  /* new (or torn before its header was complete): start afresh */
-        if (ftruncate(w->fd, 0) || pwrite(w->fd, SW_WAL_MAGIC, 8, 0) != 8 || fdatasync(w->fd)) {
+    char head[8] = {0};
+    if (size < 8 || (size < SW_WAL_HEADER && pread(w->fd, head, 8, 0) == 8 &&
+                     (memcmp(head, SW_WAL_MAGIC, 8) == 0 || memcmp(head, SW_WAL_MAGIC_REUSED, 8) == 0))) {
+        /* new (or torn before its header was complete): start afresh */
+        if (ftruncate(w->fd, 0) || sw_wal_new_header(w->fd, 0, &w->seed)) {
             snprintf(err, errlen, "%s: %s", path, strerror(errno));
             return -1;
         }
-        w->size = 8;
+        w->size = SW_WAL_HEADER;
         return 0;
     }
     uint8_t *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, w->fd, 0);
     if (p == MAP_FAILED) { snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno)); return -1; }
     madvise(p, size, MADV_SEQUENTIAL);
-    if (memcmp(p, SW_WAL_MAGIC, 8) != 0) {
+    uint64_t hdr;
+    if (sw_wal_header(p, size, &hdr, &w->seed)) {
         munmap(p, size);
         snprintf(err, errlen, "%s: not a skywatch write-ahead log (bad magic)", path);
         return -1;
     }
     sw_wal_open_report r = {path, p, 0, 0};
-    uint64_t good = sw_wal_scan(p, size, fn, arg, &w->replayed, sw_wal_report_open, &r);
+    uint64_t good = sw_wal_scan(p, size, hdr, w->seed, fn, arg, &w->replayed, sw_wal_report_open, &r);
+    int reused = memcmp(p, SW_WAL_MAGIC_REUSED, 8) == 0;
     munmap(p, size);
     if (good < size) {
-        sw_log("warn", "wal: cut torn or corrupt tail", "\"file\":\"%s\",\"offset\":%llu,\"dropped_bytes\":%llu", path,
+        sw_log(reused ? "info" : "warn", reused ? "wal: cut the old contents (or a torn tail) after a reused log's last record" : "wal: cut torn or corrupt tail",
+               "\"file\":\"%s\",\"offset\":%llu,\"dropped_bytes\":%llu", path,
                (unsigned long long)good, (unsigned long long)(size - good));
         if (ftruncate(w->fd, (off_t)good) || fdatasync(w->fd)) {
             snprintf(err, errlen, "%s: truncate: %s", path, strerror(errno));
@@ -146,14 +189,20 @@ int sw_wal_check(const char *path, sw_wal_damage_fn report, void *arg, uint64_t 
     if (fstat(fd, &st) != 0) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); close(fd); return -1; }
     uint64_t size = (uint64_t)st.st_size;
     *size_out = size;
-    if (size < 8) { close(fd); *torn = size; return 0; }
+    if (size < SW_WAL_HEADER) {
+        char head[8] = {0};
+        int v1 = size >= 8 && pread(fd, head, 8, 0) == 8 && memcmp(head, SW_WAL_MAGIC_V1, 8) == 0;
+        if (!v1) { close(fd); *torn = size; return 0; }
+    }
     uint8_t *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (p == MAP_FAILED) { snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno)); return -1; }
     madvise(p, size, MADV_SEQUENTIAL);
     int rc = 0;
-    if (memcmp(p, SW_WAL_MAGIC, 8) != 0) { snprintf(err, errlen, "%s: not a skywatch write-ahead log (bad magic)", path); rc = -1; }
-    else *torn = size - sw_wal_scan(p, size, NULL, NULL, records, report, arg);
+    uint64_t hdr;
+    uint32_t seed;
+    if (sw_wal_header(p, size, &hdr, &seed)) { snprintf(err, errlen, "%s: not a skywatch write-ahead log (bad magic)", path); rc = -1; }
+    else *torn = size - sw_wal_scan(p, size, hdr, seed, NULL, NULL, records, report, arg);
     munmap(p, size);
     return rc;
 }
@@ -162,16 +211,52 @@ int sw_wal_is_log(const char *path) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0;
     char head[8];
-    int yes = read(fd, head, 8) == 8 && memcmp(head, SW_WAL_MAGIC, 8) == 0;
+    int yes = read(fd, head, 8) == 8 && (memcmp(head, SW_WAL_MAGIC, 8) == 0 || memcmp(head, SW_WAL_MAGIC_V1, 8) == 0 ||
+                                         memcmp(head, SW_WAL_MAGIC_REUSED, 8) == 0);
     close(fd);
     return yes;
+}
+
+int sw_wal_is_reused(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char head[8];
+    int yes = read(fd, head, 8) == 8 && memcmp(head, SW_WAL_MAGIC_REUSED, 8) == 0;
+    close(fd);
+    return yes;
+}
+
+/* The queue buffers of closed logs, kept for the next open: the log store opens a log per head of every
+ * group, and buffers grown afresh each time cost a page fault per 4 KiB (on a VM whose freed pages go back
+ * to the host, far more). Bounded: SW_WAL_POOL buffers of at most SW_WAL_POOL_MAX bytes. */
+#define SW_WAL_POOL 8
+#define SW_WAL_POOL_MAX (8u << 20)
+static pthread_mutex_t sw_wal_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static sw_buf sw_wal_pool[SW_WAL_POOL];
+static size_t sw_wal_pool_n;
+
+static void sw_wal_buf_take(sw_buf *b) {
+    pthread_mutex_lock(&sw_wal_pool_lock);
+    if (sw_wal_pool_n) *b = sw_wal_pool[--sw_wal_pool_n];
+    else sw_buf_init(b);
+    pthread_mutex_unlock(&sw_wal_pool_lock);
+    sw_buf_reset(b);
+}
+
+static void sw_wal_buf_give(sw_buf *b) {
+    pthread_mutex_lock(&sw_wal_pool_lock);
+    int kept = b->data && b->cap <= SW_WAL_POOL_MAX && sw_wal_pool_n < SW_WAL_POOL;
+    if (kept) sw_wal_pool[sw_wal_pool_n++] = *b;
+    pthread_mutex_unlock(&sw_wal_pool_lock);
+    if (kept) sw_buf_init(b);
+    else sw_buf_free(b);
 }
 
 /* The group-commit loop: take everything queued, write it, fdatasync once, wake every waiter. */
 static void *sw_wal_writer(void *arg) {
     sw_wal *w = arg;
     sw_buf batch;
-    sw_buf_init(&batch);
+    sw_wal_buf_take(&batch);
     pthread_mutex_lock(&w->lock);
     for (;;) {
         while (w->pending.len == 0 && !w->stopping) pthread_cond_wait(&w->queued, &w->lock);
@@ -195,8 +280,18 @@ static void *sw_wal_writer(void *arg) {
         pthread_cond_broadcast(&w->durable_cv);
     }
     pthread_mutex_unlock(&w->lock);
-    sw_buf_free(&batch);
+    sw_wal_buf_give(&batch);
     return NULL;
+}
+
+/* Starts the writer of a log whose file is open and positioned. */
+static sw_wal *sw_wal_start(sw_wal *w) {
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->queued, NULL);
+    pthread_cond_init(&w->durable_cv, NULL);
+    sw_wal_buf_take(&w->pending);
+    pthread_create(&w->writer, NULL, sw_wal_writer, w);
+    return w;
 }
 
 sw_wal *sw_wal_open(const char *path, sw_wal_replay_fn fn, void *arg, char *err, size_t errlen) {
@@ -208,24 +303,71 @@ sw_wal *sw_wal_open(const char *path, sw_wal_replay_fn fn, void *arg, char *err,
         sw_free(w);
         return NULL;
     }
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->queued, NULL);
-    pthread_cond_init(&w->durable_cv, NULL);
-    sw_buf_init(&w->pending);
-    pthread_create(&w->writer, NULL, sw_wal_writer, w);
-    return w;
+    return sw_wal_start(w);
+}
+
+/* Opens the spare log file at reuse_path and gives it a fresh header (synced) before it takes a log's
+ * name, so no instant exists at which that name holds the spare's old, still valid records. Returns the
+ * file positioned after the header, or -1 (the spare is then unlinked). */
+static int sw_wal_prepare_reuse(const char *reuse_path, uint32_t *seed) {
+    int fd = reuse_path ? open(reuse_path, O_RDWR | O_CLOEXEC) : -1;
+    if (fd < 0) return -1;
+    if (sw_wal_new_header(fd, 1, seed) || lseek(fd, SW_WAL_HEADER, SEEK_SET) != SW_WAL_HEADER) {
+        close(fd);
+        unlink(reuse_path);
+        return -1;
+    }
+    return fd;
+}
+
+sw_wal *sw_wal_open_reusing(const char *path, const char *reuse_path, const char *dir, char *err, size_t errlen) {
+    uint32_t seed;
+    int fd = sw_wal_prepare_reuse(reuse_path, &seed);
+    if (fd >= 0 && rename(reuse_path, path) != 0) {
+        close(fd);
+        unlink(reuse_path);
+        fd = -1;
+    }
+    if (fd < 0) return sw_wal_open(path, NULL, NULL, err, errlen);
+    if (sw_fsync_dir(dir)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    sw_wal *w = sw_calloc(1, sizeof *w);
+    w->fd = fd, w->seed = seed, w->size = SW_WAL_HEADER;
+    return sw_wal_start(w);
 }
 
 uint64_t sw_wal_append(sw_wal *w, const void *payload, size_t len) {
     if (len > SW_WAL_MAX_RECORD) return 0;
     uint8_t head[8];
     sw_put_le32(head, (uint32_t)len);
-    sw_put_le32(head + 4, sw_wal_crc(head, payload, len));
+    sw_put_le32(head + 4, sw_wal_crc(w->seed, head, payload, len));
     pthread_mutex_lock(&w->lock);
     uint64_t lsn = 0;
     if (!w->failed) {
         sw_buf_append(&w->pending, head, 8);
         sw_buf_append(&w->pending, payload, len);
+        w->appended += 8 + len;
+        lsn = w->appended;
+        pthread_cond_signal(&w->queued);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return lsn;
+}
+
+uint64_t sw_wal_append_fill(sw_wal *w, size_t len, void (*fill)(uint8_t *dst, void *arg), void *arg) {
+    if (len > SW_WAL_MAX_RECORD) return 0;
+    pthread_mutex_lock(&w->lock);
+    uint64_t lsn = 0;
+    if (!w->failed) {
+        sw_buf_reserve(&w->pending, 8 + len);
+        uint8_t *head = (uint8_t *)w->pending.data + w->pending.len;
+        fill(head + 8, arg);
+        sw_put_le32(head, (uint32_t)len);
+        sw_put_le32(head + 4, sw_wal_crc(w->seed, head, head + 8, len));
+        w->pending.len += 8 + len;
         w->appended += 8 + len;
         lsn = w->appended;
         pthread_cond_signal(&w->queued);
@@ -242,19 +384,32 @@ int sw_wal_sync(sw_wal *w, uint64_t lsn) {
     return lsn == 0 ? -1 : rc;
 }
 
-int sw_wal_rotate(sw_wal *w, const char *path, const char *sealed_path, const char *dir) {
+int sw_wal_rotate(sw_wal *w, const char *path, const char *sealed_path, const char *dir, const char *reuse_path) {
     pthread_mutex_lock(&w->lock);
     /* Every queued record must be in the old file first: wait for the writer to go idle. */
     while (!w->failed && (w->pending.len || w->durable != w->appended)) pthread_cond_wait(&w->durable_cv, &w->lock);
     int rc = -1, fd = -1;
+    uint32_t seed;
+    /* A spare file's pages are still in the page cache: overwriting them costs no new pages. */
+    int spare = w->failed ? -1 : sw_wal_prepare_reuse(reuse_path, &seed);
     if (!w->failed && rename(path, sealed_path) == 0) {
-        fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd >= 0 && sw_write_all(fd, SW_WAL_MAGIC, 8) == 0 && fdatasync(fd) == 0 && sw_fsync_dir(dir) == 0) {
+        if (spare >= 0 && rename(reuse_path, path) == 0) fd = spare, spare = -1;
+        else if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0 &&
+                 (sw_wal_new_header(fd, 0, &seed) || lseek(fd, SW_WAL_HEADER, SEEK_SET) != SW_WAL_HEADER)) {
+            close(fd);
+            fd = -1;
+        }
+        if (fd >= 0 && sw_fsync_dir(dir) == 0) {
             close(w->fd);
             w->fd = fd;
-            w->size = 8;
+            w->size = SW_WAL_HEADER;
+            w->seed = seed;
             rc = 0;
         }
+    }
+    if (spare >= 0) {
+        close(spare);
+        unlink(reuse_path);
     }
     if (rc) {
         if (fd >= 0) close(fd);
@@ -283,7 +438,7 @@ void sw_wal_close(sw_wal *w) {
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->writer, NULL);
     close(w->fd);
-    sw_buf_free(&w->pending);
+    sw_wal_buf_give(&w->pending);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->queued);
     pthread_cond_destroy(&w->durable_cv);

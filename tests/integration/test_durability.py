@@ -148,7 +148,7 @@ class KillNine(unittest.TestCase):
             self.assertIn('"msg":"stopped"', server.log())
             # The clean stop wrote the head to a block file: the next start has no log to replay.
             self.assertTrue([n for n in os.listdir(server.data_dir) if n.startswith("mb-") and n.endswith(".swb")])
-            self.assertEqual(os.path.getsize(os.path.join(server.data_dir, "metrics.wal")), 8)
+            self.assertEqual(os.path.getsize(os.path.join(server.data_dir, "metrics.wal")), 16)  # the header alone
             server.start()
             self.assertEqual(read_sums(server.boto3(), "Crash/Term"), expected_sums(acked))
             self.assertIn('"records":0', server.log())

@@ -16,7 +16,8 @@ def wal_records(path):
     """(offset, length) of each record of a write-ahead log file."""
     with open(path, "rb") as f:
         data = f.read()
-    out, off = [], 8
+    # "SWWAL001" alone, or "SWWAL002"/"SWWALR02" and an 8-byte salt
+    out, off = [], 8 if data[:8] == b"SWWAL001" else 16
     while off + 8 <= len(data):
         n = struct.unpack_from("<I", data, off)[0]
         out.append((off, 8 + n))

@@ -267,6 +267,8 @@ static void test_gzip_round_trip_and_bomb(void) {
     sw_buf_free(&out);
 }
 
+#define WAL_HDR 16 /* "SWWAL002" and the salt */
+
 static int count_records(const uint8_t *p, size_t n, void *arg) {
     (*(int *)arg)++;
     return n == 5 && memcmp(p, "hello", 5) == 0 ? 0 : -1;
@@ -289,7 +291,7 @@ static void test_wal_replay_and_torn_tail(void) {
     n = 0;
     w = sw_wal_open(path, count_records, &n, err, sizeof err);
     T_EQ_INT(n, 100);
-    T_EQ_INT(sw_wal_size(w), 8 + 100 * 13);
+    T_EQ_INT(sw_wal_size(w), WAL_HDR + 100 * 13);
     sw_wal_close(w);
     fd = open(path, O_WRONLY | O_TRUNC);
     T_ASSERT(write(fd, "NOTAWAL!", 8) == 8);
@@ -321,7 +323,7 @@ static void test_wal_mid_log_damage_is_isolated(void) {
     T_EQ_INT(sw_wal_sync(w, lsn), 0);
     sw_wal_close(w);
     int fd = open(path, O_WRONLY);
-    uint64_t r10 = 8 + 10 * 13, r50 = 8 + 50 * 13;
+    uint64_t r10 = WAL_HDR + 10 * 13, r50 = WAL_HDR + 50 * 13;
     T_ASSERT(pwrite(fd, "J", 1, (off_t)(r10 + 8 + 1)) == 1);      /* "hJllo": checksum fails */
     T_ASSERT(pwrite(fd, "\xff\xff", 2, (off_t)(r50 + 2)) == 2);  /* a length past the file */
     close(fd);
@@ -340,7 +342,7 @@ static void test_wal_mid_log_damage_is_isolated(void) {
     T_ASSERT(w != NULL);
     T_EQ_INT(n, 98);
     T_EQ_INT(sw_wal_replayed(w), 98);
-    T_EQ_INT(sw_wal_size(w), 8 + 100 * 13); /* nothing cut */
+    T_EQ_INT(sw_wal_size(w), WAL_HDR + 100 * 13); /* nothing cut */
     snprintf(saved, sizeof saved, "%s.damaged-%llu", path, (unsigned long long)r10);
     struct stat st;
     T_ASSERT(stat(saved, &st) == 0 && st.st_size == 13 && (st.st_mode & 0777) == 0600);
@@ -362,6 +364,88 @@ static void test_wal_mid_log_damage_is_isolated(void) {
     n = 0;
     w = sw_wal_open(path, count_records, &n, err, sizeof err);
     T_EQ_INT(sw_wal_replayed(w), 100);
+    sw_wal_close(w);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    T_EQ_INT(system(cmd), 0);
+}
+
+static void fill_hello(uint8_t *dst, void *arg) { memcpy(dst, "hello", 5); }
+
+/* A reused log file (sw_wal_open_reusing, sw_wal_rotate with a spare): its old records, still intact under
+ * the old salt, never replay; the new records do; a file of the first format is still read and appended. */
+static void test_wal_reuse_and_first_format(void) {
+    char dir[] = "/tmp/sw-wal-XXXXXX", a[64], b[64], c[64], live[64], sealed[64], err[256];
+    T_ASSERT(mkdtemp(dir) != NULL);
+    snprintf(a, sizeof a, "%s/a.wal", dir), snprintf(b, sizeof b, "%s/b.wal", dir), snprintf(c, sizeof c, "%s/c.wal", dir);
+    snprintf(live, sizeof live, "%s/live.wal", dir), snprintf(sealed, sizeof sealed, "%s/live.wal.1", dir);
+    int n = 0;
+    sw_wal *w = sw_wal_open(a, count_records, &n, err, sizeof err);
+    uint64_t lsn = 0;
+    for (int i = 0; i < 100; i++) lsn = sw_wal_append(w, "hello", 5);
+    T_EQ_INT(sw_wal_sync(w, lsn), 0);
+    sw_wal_close(w);
+    /* a becomes b: empty at first, two records after, the old 98 after them never replayed */
+    w = sw_wal_open_reusing(b, a, dir, err, sizeof err);
+    T_ASSERT(w != NULL);
+    struct stat st;
+    T_ASSERT(stat(a, &st) != 0 && stat(b, &st) == 0 && st.st_size == WAL_HDR + 100 * 13);
+    T_EQ_INT(sw_wal_sync(w, sw_wal_append(w, "hello", 5)), 0);
+    T_EQ_INT(sw_wal_sync(w, sw_wal_append_fill(w, 5, fill_hello, NULL)), 0);
+    sw_wal_close(w);
+    T_ASSERT(sw_wal_is_reused(b));
+    uint64_t records, size, torn;
+    T_EQ_INT(sw_wal_check(b, NULL, NULL, &records, &size, &torn, err, sizeof err), 0);
+    T_EQ_INT(records, 2);
+    T_EQ_INT(torn, 98 * 13);
+    n = 0;
+    w = sw_wal_open(b, count_records, &n, err, sizeof err);
+    T_EQ_INT(n, 2);
+    T_EQ_INT(sw_wal_size(w), WAL_HDR + 2 * 13); /* the old contents are cut at open */
+    sw_wal_close(w);
+    /* no spare: a new file */
+    w = sw_wal_open_reusing(c, a, dir, err, sizeof err);
+    T_ASSERT(w != NULL && !sw_wal_is_reused(c));
+    sw_wal_close(w);
+    /* rotation onto the spare b: the live log moves to sealed with its record; the new live log is b's file */
+    n = 0;
+    w = sw_wal_open(live, count_records, &n, err, sizeof err);
+    T_EQ_INT(sw_wal_sync(w, sw_wal_append(w, "hello", 5)), 0);
+    T_EQ_INT(sw_wal_rotate(w, live, sealed, dir, b), 0);
+    T_ASSERT(stat(b, &st) != 0 && sw_wal_is_reused(live));
+    T_EQ_INT(sw_wal_sync(w, sw_wal_append(w, "hello", 5)), 0);
+    sw_wal_close(w);
+    n = 0;
+    w = sw_wal_open(sealed, count_records, &n, err, sizeof err);
+    T_EQ_INT(n, 1);
+    sw_wal_close(w);
+    n = 0;
+    w = sw_wal_open(live, count_records, &n, err, sizeof err);
+    T_EQ_INT(n, 1);
+    sw_wal_close(w);
+    /* the first format: "SWWAL001", checksums without a salt */
+    int fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    uint8_t rec[13] = {5, 0, 0, 0};
+    uint32_t crc = sw_crc32c(sw_crc32c(0, rec, 4), "hello", 5);
+    memcpy(rec + 4, &crc, 4), memcpy(rec + 8, "hello", 5);
+    T_ASSERT(write(fd, "SWWAL001", 8) == 8 && write(fd, rec, 13) == 13);
+    close(fd);
+    n = 0;
+    w = sw_wal_open(a, count_records, &n, err, sizeof err);
+    T_EQ_INT(n, 1);
+    T_EQ_INT(sw_wal_sync(w, sw_wal_append(w, "hello", 5)), 0);
+    sw_wal_close(w);
+    n = 0;
+    w = sw_wal_open(a, count_records, &n, err, sizeof err);
+    T_EQ_INT(n, 2);
+    T_EQ_INT(sw_wal_size(w), 8 + 2 * 13);
+    sw_wal_close(w);
+    /* a header torn before it was complete starts afresh; a short file of anything else is not a log */
+    fd = open(a, O_WRONLY | O_TRUNC);
+    T_ASSERT(write(fd, "SWWAL002\x01\x02", 10) == 10);
+    close(fd);
+    w = sw_wal_open(a, count_records, &n, err, sizeof err);
+    T_ASSERT(w != NULL && sw_wal_size(w) == WAL_HDR);
     sw_wal_close(w);
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
@@ -436,6 +520,7 @@ sw_test_case sw_tests[] = {
     {"gzip_round_trip_and_bomb", test_gzip_round_trip_and_bomb},
     {"wal_replay_and_torn_tail", test_wal_replay_and_torn_tail},
     {"wal_mid_log_damage_is_isolated", test_wal_mid_log_damage_is_isolated},
+    {"wal_reuse_and_first_format", test_wal_reuse_and_first_format},
     {NULL, NULL},
 };
 #include "test_main.h"
