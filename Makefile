@@ -6,7 +6,7 @@ B       ?= build
 OPT     ?= -O2 -g
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 CFLAGS  := $(if $(SAN),$(SANFLAGS),$(OPT)) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Isrc -pthread
-LDLIBS   = -lmicrohttpd -ljansson -lcurl -lcrypto -lz -ldeflate -lzstd -lpcre2-8 -lm -pthread
+LDLIBS   = -lmicrohttpd -ljansson -lcurl -lcrypto -lz -ldeflate -lzstd -llz4 -lpcre2-8 -lm -pthread
 
 EXCLUDE ?=
 SRC      := $(filter-out $(EXCLUDE),$(wildcard src/*.c))

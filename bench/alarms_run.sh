@@ -21,7 +21,7 @@ log "building the library objects ($BENCH_DIR/obj) and $BENCH"
 make -s B="$BENCH_DIR" "$BENCH_DIR/skywatch" -j"$(nproc)"
 cc -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Isrc -pthread bench/alarms_bench.c \
     $(ls "$BENCH_DIR"/obj/*.o | grep -v '/main\.o$') \
-    -lmicrohttpd -ljansson -lcrypto -lz -ldeflate -lzstd -lpcre2-8 -lm -pthread -o "$BENCH"
+    -lmicrohttpd -ljansson -lcurl -lcrypto -lz -ldeflate -lzstd -llz4 -lpcre2-8 -lm -pthread -o "$BENCH"
 
 cleanup() { [ "$KEEP" = 1 ] || rm -rf "$RUN"; }
 trap cleanup EXIT

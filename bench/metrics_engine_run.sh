@@ -15,7 +15,7 @@ DIR=build/bench/engine.$$
 mkdir -p "$DIR"
 trap 'rm -rf "$DIR"' EXIT
 cc -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Isrc -pthread bench/metrics_engine_bench.c \
-    $(ls build/engine/obj/*.o | grep -v '/main.o$') -lmicrohttpd -ljansson -lcurl -lcrypto -lz -ldeflate -lzstd \
+    $(ls build/engine/obj/*.o | grep -v '/main.o$') -lmicrohttpd -ljansson -lcurl -lcrypto -lz -ldeflate -lzstd -llz4 \
     -lpcre2-8 -lm -pthread -o "$DIR/metrics_engine_bench"
 for shape in full dec2; do
     rm -rf "$DIR/data"

@@ -17,7 +17,8 @@
 #define LS_FLUSH_BYTES (16u << 20)      /* a group's head is packed into a segment at this size */
 #define LS_BACKLOG_BYTES (256u << 20)   /* puts wait while this much is frozen but not yet in segments */
 #define LS_ZSTD_LEVEL 5                 /* see docs/log-storage.md: segments at rest */
-#define LS_ZSTD_FAST_LEVEL 1            /* segments packed while the flushers are behind, rewritten when idle */
+#define LS_FAST_LZ4 -100                /* "level" of segments packed in LZ4 while the flushers are behind,
+                                           rewritten at LS_ZSTD_LEVEL when idle (docs/log-storage.md) */
 #define LS_FAST_BACKLOG (2 * LS_FLUSH_BYTES) /* frozen bytes waiting beyond which flushers pack at the fast level */
 #define LS_EVENT_OVERHEAD 26            /* PutLogEvents counts 26 bytes per event on top of the message */
 #define LS_MAX_BATCH (32u << 20)
@@ -90,7 +91,8 @@ typedef struct ls_seg {
     size_t nblocks;
     int64_t min_ts, max_ts;
     uint64_t min_seq, max_seq;
-    int fast;                            /* packed at LS_ZSTD_FAST_LEVEL: rewritten at LS_ZSTD_LEVEL when idle */
+    int fast;                            /* packed fast (LZ4, or zstd level 1 before): rewritten at LS_ZSTD_LEVEL when idle */
+    int lz4;                             /* blocks are LZ4 blocks, not zstd frames */
     atomic_int busy;                     /* a flusher is rewriting it */
     atomic_int keep;                     /* rewriting failed (a damaged block): left as it is */
 } ls_seg;

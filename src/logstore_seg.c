@@ -27,11 +27,13 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <lz4.h>
 #include <zstd.h>
 
 #define LS_SEG_MAGIC "SWSEG001"
 #define LS_SEG_END "SWSEGEND"        /* blocks at LS_ZSTD_LEVEL */
-#define LS_SEG_END_FAST "SWSEGFST"   /* blocks at LS_ZSTD_FAST_LEVEL: to be rewritten when the store is idle */
+#define LS_SEG_END_FAST "SWSEGFST"   /* blocks at zstd level 1 (written until 2026-12-03): rewritten when idle */
+#define LS_SEG_END_LZ4 "SWSEGLZ4"    /* blocks in LZ4 (packed while behind): rewritten at LS_ZSTD_LEVEL when idle */
 #define LS_FOOTER 32
 #define LS_BLOCK_FIXED 80
 #define LS_STREAM_FIXED 44
@@ -197,12 +199,25 @@ static int builder_add_block(seg_builder *sb, const ls_sev *ev, size_t n) {
     b->nevents = (uint32_t)n;
     b->nstreams = (uint32_t)(sb->nstreams - bm->first_stream);
 
-    size_t bound = ZSTD_compressBound(sb->raw.len);
-    sw_buf_reserve(&sb->file, bound);
-    size_t clen = ZSTD_compressCCtx(sb->zc, sb->file.data + sb->file.len, bound, sb->raw.data, sb->raw.len, sb->level);
-    if (ZSTD_isError(clen)) {
-        sw_log("error", "logstore: compression failed", "\"reason\":\"%s\"", ZSTD_getErrorName(clen));
-        return -1;
+    size_t clen;
+    if (sb->level == LS_FAST_LZ4) {
+        /* LZ4 block: about twice zstd level 1's speed here (650 against 370 MB/s per core), 3.4x against 5.7x. */
+        int bound = LZ4_compressBound((int)sb->raw.len);
+        sw_buf_reserve(&sb->file, (size_t)bound);
+        int got = LZ4_compress_default(sb->raw.data, sb->file.data + sb->file.len, (int)sb->raw.len, bound);
+        if (got <= 0) {
+            sw_log("error", "logstore: compression failed", "\"reason\":\"lz4\"");
+            return -1;
+        }
+        clen = (size_t)got;
+    } else {
+        size_t bound = ZSTD_compressBound(sb->raw.len);
+        sw_buf_reserve(&sb->file, bound);
+        clen = ZSTD_compressCCtx(sb->zc, sb->file.data + sb->file.len, bound, sb->raw.data, sb->raw.len, sb->level);
+        if (ZSTD_isError(clen)) {
+            sw_log("error", "logstore: compression failed", "\"reason\":\"%s\"", ZSTD_getErrorName(clen));
+            return -1;
+        }
     }
     b->off = sb->file.len;
     b->clen = (uint32_t)clen;
@@ -326,7 +341,7 @@ int ls_seg_build(ls_scratch *x, uint64_t gen, ls_sev *ev, size_t n, int level) {
     put_u32(&sb->file, (uint32_t)ix.len);
     put_u32(&sb->file, sw_crc32c(0, ix.data, ix.len));
     put_u64(&sb->file, gen);
-    sw_buf_append(&sb->file, level >= LS_ZSTD_LEVEL ? LS_SEG_END : LS_SEG_END_FAST, 8);
+    sw_buf_append(&sb->file, level >= LS_ZSTD_LEVEL ? LS_SEG_END : level == LS_FAST_LZ4 ? LS_SEG_END_LZ4 : LS_SEG_END_FAST, 8);
     sw_buf_free(&ix);
     return 0;
 }
@@ -418,9 +433,11 @@ ls_seg *ls_seg_load(const char *path, uint64_t gen) {
     close(fd);
     if (g->map == MAP_FAILED) { g->map = NULL; return seg_bad(g, "mmap failed"); }
     const uint8_t *f = g->map + g->size - LS_FOOTER;
-    if (memcmp(g->map, LS_SEG_MAGIC, 8) || (memcmp(f + 24, LS_SEG_END, 8) && memcmp(f + 24, LS_SEG_END_FAST, 8)))
+    if (memcmp(g->map, LS_SEG_MAGIC, 8) ||
+        (memcmp(f + 24, LS_SEG_END, 8) && memcmp(f + 24, LS_SEG_END_FAST, 8) && memcmp(f + 24, LS_SEG_END_LZ4, 8)))
         return seg_bad(g, "bad magic");
-    g->fast = memcmp(f + 24, LS_SEG_END_FAST, 8) == 0;
+    g->lz4 = memcmp(f + 24, LS_SEG_END_LZ4, 8) == 0;
+    g->fast = g->lz4 || memcmp(f + 24, LS_SEG_END_FAST, 8) == 0;
     uint64_t ioff = get_u64(f);
     uint32_t ilen = get_u32(f + 8), icrc = get_u32(f + 12);
     if (ioff > g->size - LS_FOOTER || ilen != g->size - LS_FOOTER - ioff) return seg_bad(g, "bad footer");
@@ -473,8 +490,16 @@ long ls_block_decode(sw_logstore *s, const ls_seg *seg, ls_block *b, sw_buf *out
     if (sw_crc32c(0, frame, b->clen) != b->crc) return block_damaged(s, seg, b, "checksum mismatch");
     sw_buf_reset(out);
     sw_buf_reserve(out, b->rawlen);
-    size_t got = ZSTD_decompress(out->data, b->rawlen, frame, b->clen);
-    if (ZSTD_isError(got) || got != b->rawlen) return block_damaged(s, seg, b, "does not decompress");
+    size_t got;
+    if (seg->lz4) {
+        int k = b->clen <= INT32_MAX && b->rawlen <= INT32_MAX
+                    ? LZ4_decompress_safe((const char *)frame, out->data, (int)b->clen, (int)b->rawlen) : -1;
+        got = k < 0 ? 0 : (size_t)k;
+        if (k < 0 || got != b->rawlen) return block_damaged(s, seg, b, "does not decompress");
+    } else {
+        got = ZSTD_decompress(out->data, b->rawlen, frame, b->clen);
+        if (ZSTD_isError(got) || got != b->rawlen) return block_damaged(s, seg, b, "does not decompress");
+    }
     out->len = got;
     atomic_fetch_add(&s->blocks_read, 1);
     if (*cap < b->nevents) {

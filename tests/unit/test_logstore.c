@@ -443,7 +443,7 @@ static void test_retention_fixed_clock(void) {
     rmdir_all(dir);
 }
 
-/* The file's last 8 bytes: "SWSEGEND" (packed at LS_ZSTD_LEVEL) or "SWSEGFST" (packed fast). */
+/* The file's last 8 bytes: "SWSEGEND" (packed at LS_ZSTD_LEVEL) or "SWSEGLZ4" (packed fast; "SWSEGFST" before). */
 static int seg_footers(const char *dir, int *dense, int *fast) {
     char cmd[512], line[512];
     snprintf(cmd, sizeof cmd, "find '%s' -name 'seg-*.sws'", dir);
@@ -455,7 +455,7 @@ static int seg_footers(const char *dir, int *dense, int *fast) {
         char end[9] = "";
         if (f && fseek(f, -8, SEEK_END) == 0 && fread(end, 1, 8, f) == 8) {
             if (strcmp(end, "SWSEGEND") == 0) (*dense)++;
-            if (strcmp(end, "SWSEGFST") == 0) (*fast)++;
+            if (strcmp(end, "SWSEGFST") == 0 || strcmp(end, "SWSEGLZ4") == 0) (*fast)++;
         }
         if (f) fclose(f);
     }
