@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "logstore_int.h"
 #include <string.h>
+#include <unistd.h>
 
 #define LS_CACHE_BUCKETS 4096
 
@@ -14,6 +15,7 @@ static size_t bucket(uint64_t seg_uid, uint32_t block) {
 
 void ls_cache_init(sw_logstore *s) {
     pthread_mutex_init(&s->cache_lock, NULL);
+    pthread_cond_init(&s->decoded, NULL);
     s->cache_tab = sw_calloc(LS_CACHE_BUCKETS, sizeof *s->cache_tab);
 }
 
@@ -102,19 +104,47 @@ static ls_dblock *cache_lookup(sw_logstore *s, uint64_t uid, uint32_t block) {
     return NULL;
 }
 
+/* Under cache_lock: the slot of (uid, block) among the blocks being decoded, or -1. */
+static long decoding_find(const sw_logstore *s, uint64_t uid, uint32_t block) {
+    for (size_t i = 0; i < s->ndecoding; i++)
+        if (s->decoding[i].uid == uid && s->decoding[i].block == block) return (long)i;
+    return -1;
+}
+
+/* Under cache_lock: forgets a decode and wakes whoever waits for one. */
+static void decoding_done(sw_logstore *s, uint64_t uid, uint32_t block) {
+    long i = decoding_find(s, uid, block);
+    if (i >= 0) s->decoding[i] = s->decoding[--s->ndecoding];
+    pthread_cond_broadcast(&s->decoded);
+}
+
 ls_dblock *ls_block_get(sw_logstore *s, const ls_seg *seg, ls_block *b) {
     uint32_t idx = (uint32_t)(b - seg->blocks);
     pthread_mutex_lock(&s->cache_lock);
-    ls_dblock *d = cache_lookup(s, seg->uid, idx);
+    ls_dblock *d;
+    /* A block another thread is decoding (a read-ahead, a parallel job) is waited for, not decoded twice. */
+    while (!(d = cache_lookup(s, seg->uid, idx)) && decoding_find(s, seg->uid, idx) >= 0)
+        pthread_cond_wait(&s->decoded, &s->cache_lock);
+    int mine = !d && s->ndecoding < LS_DECODING_MAX;
+    if (mine) s->decoding[s->ndecoding++].uid = seg->uid, s->decoding[s->ndecoding - 1].block = idx;
     pthread_mutex_unlock(&s->cache_lock);
     if (d) return d;
     d = dblock_new();
     d->n = ls_block_decode(s, seg, b, &d->raw, &d->ev, &d->evcap);
-    if (d->n < 0) { dblock_free(d); return NULL; }
+    if (d->n < 0) {
+        dblock_free(d);
+        if (mine) {
+            pthread_mutex_lock(&s->cache_lock);
+            decoding_done(s, seg->uid, idx);
+            pthread_mutex_unlock(&s->cache_lock);
+        }
+        return NULL;
+    }
     d->seg_uid = seg->uid, d->block = idx;
     d->bytes = d->raw.cap + d->evcap * sizeof *d->ev + sizeof *d;
     atomic_init(&d->refs, 2);  /* the caller's and the cache's */
     pthread_mutex_lock(&s->cache_lock);
+    if (mine) decoding_done(s, seg->uid, idx);
     ls_dblock *other = cache_lookup(s, seg->uid, idx);  /* another reader decoded it meanwhile */
     if (other) {
         pthread_mutex_unlock(&s->cache_lock);
@@ -131,9 +161,42 @@ ls_dblock *ls_block_get(sw_logstore *s, const ls_seg *seg, ls_block *b) {
     return d;
 }
 
+typedef struct readahead { sw_logstore *s; ls_seg *seg; ls_block *b; } readahead;
+
+static void *readahead_run(void *arg) {
+    readahead *r = arg;
+    ls_dblock_release(ls_block_get(r->s, r->seg, r->b));
+    ls_seg_release(r->seg);
+    atomic_fetch_sub(&r->s->readaheads, 1);
+    sw_free(r);
+    return NULL;
+}
+
+void ls_block_readahead(sw_logstore *s, ls_seg *seg, ls_block *b) {
+    if (atomic_fetch_add(&s->readaheads, 1) >= LS_READAHEAD_MAX) {
+        atomic_fetch_sub(&s->readaheads, 1);
+        return;
+    }
+    readahead *r = sw_malloc(sizeof *r);
+    *r = (readahead){s, seg, b};
+    atomic_fetch_add(&seg->refs, 1);
+    pthread_attr_t attr;
+    pthread_t t;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, readahead_run, r) != 0) {
+        ls_seg_release(seg);
+        atomic_fetch_sub(&s->readaheads, 1);
+        sw_free(r);
+    }
+    pthread_attr_destroy(&attr);
+}
+
 void ls_cache_free(sw_logstore *s) {
+    while (atomic_load(&s->readaheads) > 0) usleep(1000); /* detached read-aheads still decoding */
     if (!s->cache_tab) return;
     while (s->lru_tail) cache_remove(s, s->lru_tail);
     sw_free(s->cache_tab);
     pthread_mutex_destroy(&s->cache_lock);
+    pthread_cond_destroy(&s->decoded);
 }

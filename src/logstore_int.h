@@ -24,6 +24,8 @@
 #define LS_MAX_BATCH (32u << 20)
 #define LS_CACHE_BYTES (256u << 20)     /* decoded blocks kept for readers */
 #define LS_SPARES 6                     /* packed heads' write-ahead logs kept for reuse, store-wide */
+#define LS_DECODING_MAX 64              /* blocks decoded at once, store-wide, that others can wait for */
+#define LS_READAHEAD_MAX 4              /* detached read-ahead threads at once, store-wide */
 #define LS_READ_PARALLEL 4              /* at most this many blocks decoded and matched at once per read */
 
 typedef struct ls_stream {
@@ -143,6 +145,11 @@ struct sw_logstore {
     pthread_mutex_t cache_lock;
     struct ls_dblock **cache_tab, *lru_head, *lru_tail;
     size_t cache_bytes;
+    /* blocks being decoded (under cache_lock): a second reader of one waits for it instead of decoding it too */
+    struct { uint64_t uid; uint32_t block; } decoding[LS_DECODING_MAX];
+    size_t ndecoding;
+    pthread_cond_t decoded;
+    atomic_int readaheads;                               /* detached read-ahead threads running (logstore_read.c) */
 };
 
 /* logstore.c */
@@ -193,6 +200,9 @@ typedef struct ls_dblock {
 /* The decoded block b of seg, from the cache or decompressed now; a reference the caller releases, or
  * NULL when the block is damaged. */
 ls_dblock *ls_block_get(sw_logstore *s, const ls_seg *seg, ls_block *b);
+/* Decodes the block into the cache on a detached thread (the segment referenced meanwhile), unless
+ * LS_READAHEAD_MAX are running; sw_logstore_close waits for them. */
+void ls_block_readahead(sw_logstore *s, ls_seg *seg, ls_block *b);
 void ls_dblock_release(ls_dblock *d);
 void ls_cache_init(sw_logstore *s);
 void ls_cache_free(sw_logstore *s);

@@ -177,9 +177,6 @@ typedef struct merge {
     int lit_bs;
     source *src; size_t nsrc, next;
     run **heap; size_t nheap, cap;
-    pthread_t pf[LS_READ_PARALLEL]; /* read-ahead threads, one per source of the next batch */
-    int pf_on[LS_READ_PARALLEL];
-    struct prefetch { struct merge *m; size_t src; } pfa[LS_READ_PARALLEL];
 } merge;
 
 /* The run's next event in the merge direction. */
@@ -354,29 +351,21 @@ static void add_runs(merge *m, open_job *j) {
     sw_free(j->starts);
 }
 
-/* Read-ahead: decodes the blocks the next batch will open into the block cache while the caller merges
- * and encodes this batch's events, so decompression and the rest overlap on two cores. */
-static void *prefetch_run(void *arg) {
-    struct prefetch *p = arg;
-    const source *src = &p->m->src[p->src];
-    if (src->b) ls_dblock_release(ls_block_get(p->m->s, src->seg, src->b));
-    return NULL;
-}
-
-static void prefetch_join(merge *m) {
-    for (size_t i = 0; i < LS_READ_PARALLEL; i++)
-        if (m->pf_on[i]) pthread_join(m->pf[i], NULL), m->pf_on[i] = 0;
+/* Read-ahead: decodes the blocks of sources [from, from + n) into the block cache on detached threads
+ * while the caller matches, merges and encodes, so decompression and the rest overlap on two cores; a
+ * job that reaches a block still being decoded waits for it (ls_block_get). At the end of a page the
+ * blocks the next page opens first are read ahead too, so the client's round trip is not idle time. */
+static void read_ahead(merge *m, size_t from, size_t n) {
+    if (m->s->read_parallel < 2) return;
+    for (size_t i = from; i < from + n && i < m->nsrc; i++)
+        if (m->src[i].b) ls_block_readahead(m->s, m->src[i].seg, m->src[i].b);
 }
 
 /* Opens the next few sources (in parallel when there are several) and puts their events on the heap. */
 static void open_batch(merge *m) {
-    prefetch_join(m); /* its blocks are in the cache now: this batch's jobs only match */
     size_t k = m->nsrc - m->next;
     if (k > m->s->read_parallel) k = m->s->read_parallel;
-    for (size_t i = 0; m->s->read_parallel > 1 && i < m->s->read_parallel && m->next + k + i < m->nsrc; i++) {
-        m->pfa[i] = (struct prefetch){m, m->next + k + i};
-        m->pf_on[i] = pthread_create(&m->pf[i], NULL, prefetch_run, &m->pfa[i]) == 0;
-    }
+    read_ahead(m, m->next + k, m->s->read_parallel);
     open_job jobs[LS_READ_PARALLEL];
     pthread_t tid[LS_READ_PARALLEL];
     int started[LS_READ_PARALLEL] = {0};
@@ -461,7 +450,6 @@ static int merge_ready(merge *m) {
 }
 
 static void merge_free(merge *m) {
-    prefetch_join(m);
     while (m->nheap) buf_done(heap_pop(m).buf);
     sw_free(m->heap), sw_free(m->src);
 }
@@ -574,7 +562,10 @@ long sw_logstore_filter(sw_logstore *s, const sw_log_scope *sc, const char *grou
         int more;
         uint64_t first = 0, last = 0;
         n = (long)merge_run(&m, limit, max_bytes, emit_group, &ge, &more, &first, &last);
-        if (more && n) *next = last;
+        if (more && n) {
+            *next = last;
+            read_ahead(&m, m.next, LS_READAHEAD_MAX);
+        }
     }
     merge_free(&m);
     snap_release(&sn);
