@@ -133,9 +133,23 @@ typedef struct sw_key_parts {
     uint64_t hash;
 } sw_key_parts;
 
-/* The account/region/namespace of the previous datum of one put, with their lengths and hash state:
- * every datum of a request shares them. */
-typedef struct sw_key_prefix { const char *account, *region, *ns; size_t len[3]; uint64_t hash; } sw_key_prefix;
+/* What the previous identity taken apart had, for the next to reuse where its strings are the same
+ * pointers: every datum of a request shares the account, region and namespace, and datums of one request
+ * often share dimensions (the JSON decoder hands a repeated string over as the same pointer). Holds the
+ * first three parts with their lengths and the hash state after them, then the dimensions: as given, in
+ * key order with their lengths, and the hash state after them. Zeroed before first use. */
+typedef struct sw_key_memo {
+    const char *account, *region, *ns;
+    size_t len[3];
+    uint64_t hash;
+    size_t ndims;                    /* SIZE_MAX: the dimensions below are not for this prefix */
+    sw_dim given[SW_KEY_DIMS];
+    unsigned char order[SW_KEY_DIMS]; /* order[k]: the index in given of the k-th dimension in key order */
+    const char *s[2 * SW_KEY_DIMS];
+    size_t slen[2 * SW_KEY_DIMS];
+    size_t total;                    /* bytes of the dimension parts, NULs included */
+    uint64_t dims_hash;
+} sw_key_memo;
 
 /* strcmp, deciding on the first byte without a call when it differs (dimension names mostly do). */
 static inline int sw_name_cmp(const char *a, const char *b) {
@@ -156,40 +170,65 @@ static inline int sw_bytes_equal(const char *a, const char *b, size_t n) {
     return 1;
 }
 
-/* Takes id apart and hashes it (the hash of the same identity is the same whatever the dimension
- * order); pre caches the shared first three parts across calls with the same strings. */
-static void sw_key_parts_of(const sw_metric_id *id, uint64_t seed, sw_key_prefix *pre, sw_key_parts *kp) {
-    if (pre->account != id->account || pre->region != id->region || pre->ns != id->ns) {
-        const char *first[3] = {id->account, id->region, id->ns};
-        pre->account = id->account, pre->region = id->region, pre->ns = id->ns;
-        pre->hash = seed;
-        for (int i = 0; i < 3; i++) {
-            pre->len[i] = strlen(first[i]);
-            pre->hash = sw_hash64(first[i], pre->len[i], pre->hash);
+/* Brings the account, region and namespace in memo up to id's. */
+static void sw_key_memo_prefix(sw_key_memo *memo, const sw_metric_id *id, uint64_t seed) {
+    if (memo->account == id->account && memo->region == id->region && memo->ns == id->ns) return;
+    const char *first[3] = {id->account, id->region, id->ns};
+    memo->account = id->account, memo->region = id->region, memo->ns = id->ns;
+    memo->hash = seed;
+    for (int i = 0; i < 3; i++) {
+        memo->len[i] = strlen(first[i]);
+        memo->hash = sw_hash64(first[i], memo->len[i], memo->hash);
+    }
+    memo->ndims = SIZE_MAX;
+}
+
+/* Brings the dimensions in memo up to dims (n of them), measuring and hashing only what changed. */
+static void sw_key_memo_dims(sw_key_memo *memo, const sw_dim *dims, size_t n) {
+    int same_names = memo->ndims == n;
+    for (size_t i = 0; same_names && i < n; i++) same_names = dims[i].name == memo->given[i].name;
+    int changed = !same_names;
+    if (!same_names) {
+        /* Insertion sort by name: at most 30 dimensions, and clients usually send them in the same order. */
+        for (size_t i = 0; i < n; i++) {
+            size_t j = i;
+            while (j > 0 && sw_name_cmp(dims[memo->order[j - 1]].name, dims[i].name) > 0) { memo->order[j] = memo->order[j - 1]; j--; }
+            memo->order[j] = (unsigned char)i;
         }
+        for (size_t k = 0; k < n; k++) memo->slen[2 * k] = strlen(dims[memo->order[k]].name);
+        memo->ndims = n;
     }
-    kp->s[0] = id->account, kp->s[1] = id->region, kp->s[2] = id->ns, kp->s[3] = id->name;
-    kp->len[0] = pre->len[0], kp->len[1] = pre->len[1], kp->len[2] = pre->len[2], kp->len[3] = strlen(id->name);
-    uint64_t h = sw_hash64(id->name, kp->len[3], pre->hash);
-    size_t total = kp->len[0] + kp->len[1] + kp->len[2] + kp->len[3] + 4;
-    /* Insertion sort by name: at most 30 dimensions, and clients usually send them in the same order. */
+    for (size_t k = 0; k < n; k++) {
+        size_t i = memo->order[k];
+        if (!same_names || dims[i].value != memo->given[i].value) memo->slen[2 * k + 1] = strlen(dims[i].value), changed = 1;
+        memo->s[2 * k] = dims[i].name, memo->s[2 * k + 1] = dims[i].value;
+    }
+    if (!changed) return;
+    if (n) memcpy(memo->given, dims, n * sizeof *dims); /* dims may be NULL when n is 0 */
+    uint64_t h = memo->hash;
+    size_t total = 0;
+    for (size_t k = 0; k < 2 * n; k++) {
+        h = sw_hash64(memo->s[k], memo->slen[k], h);
+        total += memo->slen[k] + 1;
+    }
+    memo->dims_hash = h;
+    memo->total = total;
+}
+
+/* Takes id apart and hashes it: the first three parts, the dimensions in key order, then the name (so
+ * the hash of the same identity is the same whatever the dimension order). memo carries what the
+ * previous call's strings gave to this one (see sw_key_memo). */
+static void sw_key_parts_of(const sw_metric_id *id, uint64_t seed, sw_key_memo *memo, sw_key_parts *kp) {
     size_t n = id->ndims < SW_KEY_DIMS ? id->ndims : SW_KEY_DIMS;
-    const sw_dim *sorted[SW_KEY_DIMS];
-    for (size_t i = 0; i < n; i++) {
-        size_t j = i;
-        while (j > 0 && sw_name_cmp(sorted[j - 1]->name, id->dims[i].name) > 0) { sorted[j] = sorted[j - 1]; j--; }
-        sorted[j] = &id->dims[i];
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t k = 4 + 2 * i;
-        kp->s[k] = sorted[i]->name, kp->s[k + 1] = sorted[i]->value;
-        kp->len[k] = strlen(sorted[i]->name), kp->len[k + 1] = strlen(sorted[i]->value);
-        h = sw_hash64(kp->s[k + 1], kp->len[k + 1], sw_hash64(kp->s[k], kp->len[k], h));
-        total += kp->len[k] + kp->len[k + 1] + 2;
-    }
+    sw_key_memo_prefix(memo, id, seed);
+    sw_key_memo_dims(memo, id->dims, n);
+    kp->s[0] = id->account, kp->s[1] = id->region, kp->s[2] = id->ns, kp->s[3] = id->name;
+    kp->len[0] = memo->len[0], kp->len[1] = memo->len[1], kp->len[2] = memo->len[2], kp->len[3] = strlen(id->name);
+    memcpy(kp->s + 4, memo->s, 2 * n * sizeof *kp->s);
+    memcpy(kp->len + 4, memo->slen, 2 * n * sizeof *kp->len);
     kp->n = 4 + 2 * n;
-    kp->total = total;
-    kp->hash = h;
+    kp->total = kp->len[0] + kp->len[1] + kp->len[2] + kp->len[3] + 4 + memo->total;
+    kp->hash = sw_hash64(id->name, kp->len[3], memo->dims_hash);
 }
 
 /* 1 when the key bytes (account\0region\0ns\0name\0(dimname\0dimvalue\0)*) are those parts. */
@@ -276,9 +315,9 @@ static sw_metric *sw_metric_create(sw_metrics *m, const char *key, size_t len) {
     memcpy(mt->key, key, len);
     mt->keylen = len;
     sw_metric_parse_key(mt);
-    sw_key_prefix pre = {0};
+    sw_key_memo memo = {0};
     sw_key_parts kp;
-    sw_key_parts_of(&mt->id, m->seed, &pre, &kp);
+    sw_key_parts_of(&mt->id, m->seed, &memo, &kp);
     mt->hash = kp.hash;
     if (m->nmetrics == m->mcap) {
         m->mcap = m->mcap ? m->mcap * 2 : 1024;
@@ -350,13 +389,11 @@ static void sw_series_add_set(sw_series *s, uint32_t t, double count, double sum
 
 static void sw_rec_u32(sw_buf *b, uint32_t v) { sw_buf_append(b, &v, 4); }
 
-/* Applies one datum (write lock held), appending its log entries to m->rec. */
-static void sw_apply(sw_metrics *m, const sw_datum *d, sw_key_prefix *pre, sw_buf *keybuf) {
-    sw_key_parts kp;
-    sw_key_parts_of(&d->id, m->seed, pre, &kp);
-    sw_metric *mt = sw_table_find(m, &kp);
+/* Applies one datum whose identity is taken apart in kp (write lock held), appending its log entries to m->rec. */
+static void sw_apply(sw_metrics *m, const sw_datum *d, const sw_key_parts *kp, sw_buf *keybuf) {
+    sw_metric *mt = sw_table_find(m, kp);
     if (!mt) {
-        sw_key_parts_write(&kp, keybuf);
+        sw_key_parts_write(kp, keybuf);
         mt = sw_metric_create(m, keybuf->data, keybuf->len);
         sw_buf_putc(&m->rec, SW_REC_METRIC);
         sw_rec_u32(&m->rec, mt->seq);
@@ -396,13 +433,50 @@ static void sw_apply(sw_metrics *m, const sw_datum *d, sw_key_prefix *pre, sw_bu
     m->head_samples++;
 }
 
+/* Datums applied as one group: their lookups are independent, and each waits on memory several times
+ * over (the table slot, the metric, its key, its series, the series' last block), so the lines of the
+ * whole group are asked for, one level at a time, before any of them is used: the waits overlap. */
+#define SW_PUT_GROUP 8
+
+static void sw_apply_group(sw_metrics *m, const sw_datum *d, size_t n, sw_key_memo *memo, sw_buf *keybuf) {
+    sw_key_parts kp[SW_PUT_GROUP];
+    sw_metric *mt[SW_PUT_GROUP];
+    size_t mask = m->tcap - 1;
+    for (size_t i = 0; i < n; i++) {
+        sw_key_parts_of(&d[i].id, m->seed, memo, &kp[i]);
+        if (m->tcap) __builtin_prefetch(&m->table[kp[i].hash & mask]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        mt[i] = m->tcap ? m->table[kp[i].hash & mask] : NULL;
+        if (mt[i]) __builtin_prefetch(mt[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (mt[i]) __builtin_prefetch(mt[i]->key), __builtin_prefetch(mt[i]->series);
+    sw_series *s[SW_PUT_GROUP];
+    for (size_t i = 0; i < n; i++) {
+        s[i] = mt[i] && mt[i]->nseries ? &m->series[mt[i]->series[0]] : NULL;
+        if (s[i]) __builtin_prefetch(s[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (s[i]) {
+            __builtin_prefetch(s[i]->unit);
+            if (s[i]->nblocks) __builtin_prefetch(&s[i]->blocks[s[i]->nblocks - 1]);
+        }
+    for (size_t i = 0; i < n; i++)
+        if (s[i] && s[i]->nblocks) {
+            const sw_block *b = &s[i]->blocks[s[i]->nblocks - 1];
+            __builtin_prefetch(&b->t[b->n]), __builtin_prefetch(&b->v[b->n]);
+        }
+    for (size_t i = 0; i < n; i++) sw_apply(m, &d[i], &kp[i], keybuf);
+}
+
 int sw_metrics_put(sw_metrics *m, const sw_datum *d, size_t n) {
     sw_buf key;
-    sw_key_prefix pre = {0};
+    sw_key_memo memo = {0};
     sw_buf_init(&key);
     pthread_rwlock_wrlock(&m->lock);
     sw_buf_reset(&m->rec);
-    for (size_t i = 0; i < n; i++) sw_apply(m, &d[i], &pre, &key);
+    for (size_t i = 0; i < n; i += SW_PUT_GROUP) sw_apply_group(m, d + i, n - i < SW_PUT_GROUP ? n - i : SW_PUT_GROUP, &memo, &key);
     uint64_t lsn = sw_wal_append(m->wal, m->rec.data, m->rec.len);
     int full = m->head_samples >= m->flush_samples;
     pthread_rwlock_unlock(&m->lock);
@@ -1652,9 +1726,9 @@ int sw_metrics_query(sw_metrics *m, const sw_metric_id *id, const char *unit, in
     memset(out, 0, sizeof *out);
     if (period <= 0 || end <= start) return 0;
     size_t nslots = (size_t)((end - start + period - 1) / period);
-    sw_key_prefix pre = {0};
+    sw_key_memo memo = {0};
     sw_key_parts kp;
-    sw_key_parts_of(id, m->seed, &pre, &kp);
+    sw_key_parts_of(id, m->seed, &memo, &kp);
     sw_scratch *sc = NULL;
     pthread_rwlock_rdlock(&m->lock);
     sw_metric *mt = sw_table_find(m, &kp);

@@ -44,8 +44,9 @@ int sw_pmd_from_value(sw_arena *a, const sw_value *in, sw_pmd *out);
  * operation's input shape as sw_json_decode + sw_model_coerce would. It only accepts what that path
  * accepts, with the same result as sw_pmd_from_value on its tree; it declines everything else
  * (malformed JSON, a value coercion would refuse, string escapes, null, repeated or unknown members)
- * so that path can judge it and build the exact error. Copies the body once into a (strings point into
- * the copy). Returns 0 when decoded, 1 when declined (out is then unspecified). */
+ * so that path can judge it and build the exact error. Only reads the body: strings are NUL-terminated
+ * copies in a (a string a datum repeats from one before it shares that one's copy). Returns 0 when
+ * decoded, 1 when declined (out is then unspecified). */
 int sw_pmd_json_decode(sw_arena *a, const sw_shape *input, const char *body, size_t len, sw_pmd *out);
 
 #endif

@@ -17,11 +17,26 @@ typedef struct sw_pmd_names { const char *const *names; const unsigned char *len
 #define SW_PMD_TABLES 4
 #define SW_PMD_MAX_MEMBERS 9
 
-/* memcmp(a, b, n) == 0 for the few bytes of a member name, without a library call. */
+/* memcmp(a, b, n) == 0 for the few bytes of a name, without a library call: a word at a time, the last
+ * word overlapping the one before it (half words below 8 bytes). */
 static inline int sw_pmd_same(const char *a, const char *b, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i]) return 0;
-    return 1;
+    if (n < 4) {
+        for (size_t i = 0; i < n; i++)
+            if (a[i] != b[i]) return 0;
+        return 1;
+    }
+    if (n < 8) {
+        uint32_t x0, y0, x1, y1;
+        memcpy(&x0, a, 4), memcpy(&y0, b, 4), memcpy(&x1, a + n - 4, 4), memcpy(&y1, b + n - 4, 4);
+        return x0 == y0 && x1 == y1;
+    }
+    uint64_t x, y;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        memcpy(&x, a + i, 8), memcpy(&y, b + i, 8);
+        if (x != y) return 0;
+    }
+    memcpy(&x, a + n - 8, 8), memcpy(&y, b + n - 8, 8);
+    return x == y;
 }
 
 /* Index of key in the names, or -1. */
@@ -52,13 +67,24 @@ typedef struct sw_pmd_shapes {
     unsigned req_top, req_datum, req_dim, req_set; /* bits of the required members, by sw_pmd_names index */
 } sw_pmd_shapes;
 
+/* The last few strings read at one place of a datum (their NUL-terminated copies), with their lengths in
+ * bytes; the oldest gives way. */
+#define SW_PMD_RECENT 4
+typedef struct sw_pmd_recent { const char *s[SW_PMD_RECENT]; size_t n[SW_PMD_RECENT]; unsigned next; } sw_pmd_recent;
+#define SW_PMD_RECENT_DIMS 8 /* dimensions of a datum whose Name and Value are remembered, by position */
+
 typedef struct sw_pmd_parser {
     sw_arena *a;
-    char *p, *end;   /* the private copy of the body: string ends are overwritten with NUL */
+    const char *p, *end; /* the body, only read */
     const sw_pmd_shapes *sh;
     /* follow[table][i + 1]: the member that came after member i (after none: [0]) last time, or -1.
      * Bodies repeat one layout a thousand times, so the next name is nearly always that one. */
     signed char follow[SW_PMD_TABLES][SW_PMD_MAX_MEMBERS + 1];
+    /* The strings of the datums before, by where they stood: datums of one request mostly share dimension
+     * names, units, a few metric names and often dimension values; a repeat needs neither a scan nor a
+     * validation. */
+    sw_pmd_recent name, unit, dim[SW_PMD_RECENT_DIMS][2];
+    size_t dim_at;   /* the position of the dimension being read */
 } sw_pmd_parser;
 
 static const sw_shape *sw_pmd_member_shape(const sw_shape *s, const char *name, sw_shape_type type) {
@@ -110,6 +136,7 @@ static int sw_pmd_shapes_init(const sw_shape *in, sw_pmd_shapes *sh) {
 /* ---------- tokens ---------- */
 
 static inline void sw_pmd_ws(sw_pmd_parser *j) {
+    if (j->p < j->end && (unsigned char)*j->p > ' ') return; /* compact JSON has no whitespace */
     while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t')) j->p++;
 }
 
@@ -129,27 +156,39 @@ static inline int sw_pmd_next(sw_pmd_parser *j, char close, int *more) {
     return SW_PMD_DECLINE;
 }
 
-/* 1 when one of the 8 bytes in x needs a look inside a string: '"', '\\', a control character or a
- * byte of a multi-byte UTF-8 sequence (the classic "has a zero byte" bit trick, three times). */
-static inline int sw_pmd_special8(uint64_t x) {
+/* The bytes of the 8 in x (in memory order) that need a look inside a string: '"', '\\', a control
+ * character or a byte of a multi-byte UTF-8 sequence, each as its high bit (the classic "has a zero byte"
+ * bit trick, three times). The first flagged byte is such a byte; later ones may be false alarms, as a
+ * borrow runs on past the byte that caused it. 0 when none needs a look. */
+static inline uint64_t sw_pmd_special8(uint64_t x) {
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
     uint64_t zero = ((q - ones) & ~q) | ((b - ones) & ~b) | (x - ones * 0x20);
-    return ((zero | x) & highs) != 0;
+    return (zero | x) & highs;
 }
 
-/* Reads a string literal without escapes (well-formed UTF-8, no control characters), NUL-terminating
- * it in place; *chars is its length in characters. Escapes decline: botocore sends non-ASCII as \u
- * escapes, which the generic path decodes. */
+/* The offset of the first flagged byte of a nonzero sw_pmd_special8 result. */
+static inline size_t sw_pmd_first8(uint64_t flags) {
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (size_t)__builtin_clzll(flags) >> 3;
+#else
+    return (size_t)__builtin_ctzll(flags) >> 3;
+#endif
+}
+
+/* Reads a string literal without escapes (well-formed UTF-8, no control characters) at j->p (after
+ * whitespace): *s is where its n bytes lie in the body (not NUL-terminated), *chars its length in
+ * characters. Escapes decline: botocore sends non-ASCII as \u escapes, which the generic path decodes. */
 static int sw_pmd_string(sw_pmd_parser *j, const char **s, size_t *n, size_t *chars) {
-    sw_pmd_ws(j);
     if (j->p >= j->end || *j->p != '"') return SW_PMD_DECLINE;
-    unsigned char *q = (unsigned char *)j->p + 1, *e = (unsigned char *)j->end;
+    const unsigned char *q = (const unsigned char *)j->p + 1, *e = (const unsigned char *)j->end;
     size_t extra = 0; /* continuation bytes */
     for (;;) {
-        uint64_t x;
-        while (e - q >= 8 && (memcpy(&x, q, 8), !sw_pmd_special8(x))) q += 8;
-        while (q < e && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\') q++;
+        uint64_t x, flags = 0;
+        while (e - q >= 8 && (memcpy(&x, q, 8), !(flags = sw_pmd_special8(x)))) q += 8;
+        if (flags) q += sw_pmd_first8(flags);
+        else
+            while (q < e && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\') q++;
         if (q >= e || *q == '\\' || *q < 0x20) return SW_PMD_DECLINE;
         if (*q == '"') break;
         size_t k = sw_utf8_seq(q, (size_t)(e - q));
@@ -158,11 +197,18 @@ static int sw_pmd_string(sw_pmd_parser *j, const char **s, size_t *n, size_t *ch
         extra += k - 1;
     }
     *s = j->p + 1;
-    *n = (size_t)((char *)q - (j->p + 1));
+    *n = (size_t)((const char *)q - (j->p + 1));
     *chars = *n - extra;
-    *q = '\0';
-    j->p = (char *)q + 1;
+    j->p = (const char *)q + 1;
     return 0;
+}
+
+/* 1 when the input at j->p is the string literal of the n bytes s, which hold no byte that would need a
+ * look inside a string: equal bytes and a closing quote are then that exact string. Consumes it. */
+static inline int sw_pmd_repeat(sw_pmd_parser *j, const char *s, size_t n) {
+    if ((size_t)(j->end - j->p) < n + 2 || j->p[0] != '"' || j->p[n + 1] != '"' || !sw_pmd_same(s, j->p + 1, n)) return 0;
+    j->p += n + 2;
+    return 1;
 }
 
 /* A member name and its ':'. */
@@ -175,15 +221,34 @@ static int sw_pmd_key(sw_pmd_parser *j, const char **k, size_t *n) {
 static int sw_pmd_number(sw_pmd_parser *j, sw_json_num *num) {
     sw_pmd_ws(j);
     if (j->p >= j->end || sw_json_scan_number(j->p, j->end, num)) return SW_PMD_DECLINE;
-    j->p = (char *)num->end;
+    j->p = num->end;
     return 0;
 }
 
 /* ---------- typed values ---------- */
 
-static int sw_pmd_string_of(sw_pmd_parser *j, const sw_shape *s, const char **out) {
+/* A string under shape s. recent (NULL: none) holds the strings read at its place in the datums before:
+ * when the input repeats one, that copy serves, as the same bytes under the same shape are valid again. */
+static int sw_pmd_string_of(sw_pmd_parser *j, const sw_shape *s, sw_pmd_recent *recent, const char **out) {
+    sw_pmd_ws(j);
+    for (int i = 0; recent && i < SW_PMD_RECENT && recent->s[i]; i++)
+        if (sw_pmd_repeat(j, recent->s[i], recent->n[i])) {
+            *out = recent->s[i];
+            return 0;
+        }
+    const char *in;
     size_t n, chars;
-    if (sw_pmd_string(j, out, &n, &chars) || !sw_model_text_ok(s, *out, n, chars)) return SW_PMD_DECLINE;
+    if (sw_pmd_string(j, &in, &n, &chars)) return SW_PMD_DECLINE;
+    char *copy = sw_arena_alloc_raw(j->a, n + 1);
+    if (!copy) return SW_PMD_DECLINE;
+    memcpy(copy, in, n);
+    copy[n] = '\0';
+    *out = copy;
+    if (!sw_model_text_ok(s, copy, n, chars)) return SW_PMD_DECLINE;
+    if (recent) {
+        recent->s[recent->next] = *out, recent->n[recent->next] = n;
+        recent->next = (recent->next + 1) % SW_PMD_RECENT;
+    }
     return 0;
 }
 
@@ -260,13 +325,7 @@ static int sw_pmd_member_name(sw_pmd_parser *j, const sw_pmd_names *t, int prev)
     sw_pmd_ws(j);
     signed char *follow = &j->follow[t->id][prev + 1];
     int g = *follow;
-    if (g >= 0) {
-        size_t n = t->lens[g];
-        if ((size_t)(j->end - j->p) >= n + 2 && j->p[0] == '"' && j->p[n + 1] == '"' && sw_pmd_same(t->names[g], j->p + 1, n)) {
-            j->p += n + 2;
-            return sw_pmd_expect(j, ':') ? -1 : g;
-        }
-    }
+    if (g >= 0 && sw_pmd_repeat(j, t->names[g], t->lens[g])) return sw_pmd_expect(j, ':') ? -1 : g;
     const char *k;
     size_t kn;
     if (sw_pmd_key(j, &k, &kn)) return -1;
@@ -299,7 +358,8 @@ static int sw_pmd_object(sw_pmd_parser *j, const sw_pmd_names *names, unsigned r
 
 static int sw_pmd_dim_member(sw_pmd_parser *j, int idx, void *arg) {
     sw_dim *d = arg;
-    return idx == 0 ? sw_pmd_string_of(j, j->sh->dim_name, &d->name) : sw_pmd_string_of(j, j->sh->dim_value, &d->value);
+    sw_pmd_recent *recent = j->dim_at < SW_PMD_RECENT_DIMS ? &j->dim[j->dim_at][idx] : NULL;
+    return idx == 0 ? sw_pmd_string_of(j, j->sh->dim_name, recent, &d->name) : sw_pmd_string_of(j, j->sh->dim_value, recent, &d->value);
 }
 
 static int sw_pmd_dims(sw_pmd_parser *j, sw_pmd_datum *d) {
@@ -312,6 +372,7 @@ static int sw_pmd_dims(sw_pmd_parser *j, sw_pmd_datum *d) {
     if (!more) j->p++;
     while (more) {
         if (d->ndims == cap && !(d->dims = sw_pmd_grow(j->a, d->dims, d->ndims, &cap, sizeof *d->dims))) return SW_PMD_DECLINE;
+        j->dim_at = d->ndims;
         sw_dim *dim = &d->dims[d->ndims++];
         /* Both members are read even if a model stopped requiring them: a dimension needs both. */
         if (sw_pmd_object(j, &sw_pmd_dim_members, j->sh->req_dim | 3u, sw_pmd_dim_member, dim) || sw_pmd_next(j, ']', &more))
@@ -331,8 +392,8 @@ static int sw_pmd_datum_member(sw_pmd_parser *j, int idx, void *arg) {
     const sw_pmd_shapes *sh = j->sh;
     double set[4];
     switch (idx) {
-    case 0: return sw_pmd_string_of(j, sh->name, &d->name);
-    case 1: return sw_pmd_string_of(j, sh->unit, &d->unit);
+    case 0: return sw_pmd_string_of(j, sh->name, &j->name, &d->name);
+    case 1: return sw_pmd_string_of(j, sh->unit, &j->unit, &d->unit);
     case 2: d->has |= SW_PMD_DIMS; return sw_pmd_dims(j, d);
     case 3: d->has |= SW_PMD_TIMESTAMP; return sw_pmd_timestamp(j, &d->timestamp);
     case 4: d->has |= SW_PMD_VALUE; return sw_pmd_double(j, sh->value, &d->value);
@@ -372,17 +433,14 @@ static int sw_pmd_data(sw_pmd_parser *j, sw_pmd *out) {
 
 static int sw_pmd_top_member(sw_pmd_parser *j, int idx, void *arg) {
     sw_pmd *out = arg;
-    return idx == 0 ? sw_pmd_string_of(j, j->sh->ns, &out->ns) : sw_pmd_data(j, out);
+    return idx == 0 ? sw_pmd_string_of(j, j->sh->ns, NULL, &out->ns) : sw_pmd_data(j, out);
 }
 
 int sw_pmd_json_decode(sw_arena *a, const sw_shape *input, const char *body, size_t len, sw_pmd *out) {
     sw_pmd_shapes sh;
     memset(out, 0, sizeof *out);
     if (!input || len == 0 || sw_pmd_shapes_init(input, &sh)) return SW_PMD_DECLINE;
-    char *copy = sw_arena_alloc_raw(a, len);
-    if (!copy) return SW_PMD_DECLINE;
-    memcpy(copy, body, len);
-    sw_pmd_parser j = {.a = a, .p = copy, .end = copy + len, .sh = &sh};
+    sw_pmd_parser j = {.a = a, .p = body, .end = body + len, .sh = &sh};
     memset(j.follow, -1, sizeof j.follow);
     if (sw_pmd_object(&j, &sw_pmd_top_members, sh.req_top, sw_pmd_top_member, out)) return SW_PMD_DECLINE;
     sw_pmd_ws(&j);
