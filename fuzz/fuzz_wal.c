@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             size_t len = (size_t)(data[i] | data[i + 1] << 8) % 512;
             i += 2;
             if (len > size - i) len = size - i;
-            put32(file + n, (uint32_t)len);
+            put32(file + n, (uint32_t)len | (s >> 26) << 26); /* the salt's tag in the top bits (0 for the first format) */
             memcpy(file + n + 8, data + i, len);
             put32(file + n + 4, sw_crc32c(sw_crc32c(s, file + n, 4), file + n + 8, len));
             n += 8 + len;

@@ -541,6 +541,7 @@ static void sw_lost_metrics_upto(sw_metrics *m, uint32_t seq) {
 }
 
 static void sw_lost_series_upto(sw_metrics *m, uint32_t sid) {
+    if (m->nseries >= sid) return; /* nothing missing: no placeholder metric (and no "lost" report) */
     if (!m->lost) {
         m->lost = sw_calloc(1, sizeof *m->lost);
         m->lost->key = sw_calloc(1, 4);

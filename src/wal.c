@@ -1,8 +1,9 @@
 /* wal.c -- append-only log file: a header, then records [u32 len][u32 crc][payload], little-endian.
- * Header "SWWAL002" + u64 salt (new files), crc = crc32c(salt, len, payload): a log file can be reused (its
- * pages stay in the page cache; see sw_wal_open_reusing) with a fresh salt, and the old records still in it
- * then fail their checksums, so they read as the end of the log. Files of the first format, header
- * "SWWAL001" alone and crc = crc32c(len, payload), are read and appended to as they are. */
+ * Header "SWWAL002" + u64 salt (new files); the length's top 6 bits are a tag of the salt and crc =
+ * crc32c(salt, len, payload). A log file can be reused (its pages stay in the page cache; see
+ * sw_wal_open_reusing) with a fresh salt: the old records still in it then fail their tags and checksums,
+ * so they read as the end of the log. Files of the first format, header "SWWAL001" alone and
+ * crc = crc32c(len, payload), are read and appended to as they are. */
 #include "wal.h"
 #include "alloc.h"
 #include "buf.h"
@@ -25,7 +26,12 @@
 #define SW_WAL_MAGIC "SWWAL002"
 #define SW_WAL_MAGIC_REUSED "SWWALR02" /* the same, in a reused file: old contents may follow the last record */
 #define SW_WAL_HEADER 16
-#define SW_WAL_MAX_RECORD (64u << 20)
+#define SW_WAL_MAX_RECORD ((64u << 20) - 1)
+/* In the salted format the length field's top 6 bits carry a tag of the salt (SW_WAL_TAG), so that a header
+ * of the file's old contents (another salt) or a stray 4 bytes mostly fail before any checksum is computed. */
+#define SW_WAL_LEN_BITS 26
+#define SW_WAL_LEN_MASK ((1u << SW_WAL_LEN_BITS) - 1)
+#define SW_WAL_TAG(seed) (((seed) >> SW_WAL_LEN_BITS) << SW_WAL_LEN_BITS) /* 0 for the first format's seed 0 */
 
 struct sw_wal {
     int fd;
@@ -38,6 +44,7 @@ struct sw_wal {
     uint64_t size;
     uint64_t replayed;
     uint32_t seed;         /* crc32c of the header's salt (0 for a file of the first format) */
+    int reused;            /* the file was reused (header SWWALR02): writes end with an empty header */
     int failed, stopping;
 };
 
@@ -74,14 +81,22 @@ static int sw_wal_new_header(int fd, int reused, uint32_t *seed) {
     return pwrite(fd, h, SW_WAL_HEADER, 0) == SW_WAL_HEADER && fdatasync(fd) == 0 ? 0 : -1;
 }
 
-/* A record starts at off when its length fits and its checksum holds. When resyncing after damage
- * (guess set), a cheap test comes first: what follows must be the end of the file or a plausible header. */
-static int sw_wal_record_at(const uint8_t *p, uint64_t size, uint64_t off, uint32_t seed, int guess, uint32_t *len) {
+/* A header at off with this file's tag and a length that fits in the file. */
+static int sw_wal_plausible(const uint8_t *p, uint64_t size, uint64_t off, uint32_t seed) {
     if (off + 8 > size) return 0;
-    uint32_t l = sw_le32(p + off);
-    if (l > SW_WAL_MAX_RECORD || off + 8 + l > size) return 0;
-    uint64_t next = off + 8 + l;
-    if (guess && next + 8 <= size && sw_le32(p + next) > SW_WAL_MAX_RECORD) return 0;
+    uint32_t f = sw_le32(p + off);
+    return (f & ~SW_WAL_LEN_MASK) == SW_WAL_TAG(seed) && off + 8 + (f & SW_WAL_LEN_MASK) <= size;
+}
+
+/* A record starts at off when its length fits and its checksum holds. When resyncing after damage
+ * (guess set), a cheap test comes first: the headers that would follow, up to three, must each fit or the
+ * file end there. Without it, a long damaged or reused stretch of binary records costs a checksum over
+ * megabytes at every offset whose four bytes read as a small length. */
+static int sw_wal_record_at(const uint8_t *p, uint64_t size, uint64_t off, uint32_t seed, int guess, uint32_t *len) {
+    if (!sw_wal_plausible(p, size, off, seed)) return 0;
+    uint32_t l = sw_le32(p + off) & SW_WAL_LEN_MASK;
+    for (uint64_t next = off + 8 + l, k = 0; guess && k < 3 && next < size; k++, next += 8 + (sw_le32(p + next) & SW_WAL_LEN_MASK))
+        if (!sw_wal_plausible(p, size, next, seed)) return 0;
     if (sw_wal_crc(seed, p + off, p + off + 8, l) != sw_le32(p + off + 4)) return 0;
     *len = l;
     return 1;
@@ -102,8 +117,12 @@ static uint64_t sw_wal_resync(const uint8_t *p, uint64_t size, uint32_t seed, ui
 static uint64_t sw_wal_scan(const uint8_t *p, uint64_t size, uint64_t hdr, uint32_t seed, sw_wal_replay_fn fn, void *arg,
                             uint64_t *count, sw_wal_damage_fn report, void *rarg) {
     uint64_t off = hdr;
+    int reused = memcmp(p, SW_WAL_MAGIC_REUSED, 8) == 0;
     while (off < size) {
         uint32_t len;
+        /* A reused file's writer ends every write with an empty header (8 zero bytes, see sw_wal_writer):
+         * what follows is the file's old contents, not damage to look past. */
+        if (reused && off + 8 <= size && sw_le32(p + off) == 0 && sw_le32(p + off + 4) == 0) return off;
         if (sw_wal_record_at(p, size, off, seed, 0, &len)) {
             if (fn && fn(p + off + 8, len, arg) != 0) {
                 if (report) report(off, 8 + (uint64_t)len, 1, rarg);
@@ -165,7 +184,7 @@ static int sw_wal_replay(sw_wal *w, const char *path, sw_wal_replay_fn fn, void 
     }
     sw_wal_open_report r = {path, p, 0, 0};
     uint64_t good = sw_wal_scan(p, size, hdr, w->seed, fn, arg, &w->replayed, sw_wal_report_open, &r);
-    int reused = memcmp(p, SW_WAL_MAGIC_REUSED, 8) == 0;
+    int reused = w->reused = memcmp(p, SW_WAL_MAGIC_REUSED, 8) == 0;
     munmap(p, size);
     if (good < size) {
         sw_log(reused ? "info" : "warn", reused ? "wal: cut the old contents (or a torn tail) after a reused log's last record" : "wal: cut torn or corrupt tail",
@@ -267,14 +286,22 @@ static void *sw_wal_writer(void *arg) {
         sw_buf_reset(&w->pending);
         uint64_t upto = w->appended;
         pthread_mutex_unlock(&w->lock);
-        int bad = sw_write_all(w->fd, batch.data, batch.len) || fdatasync(w->fd);
+        /* In a reused file an empty header (8 zero bytes) follows the batch and is overwritten by the next:
+         * replay stops there instead of searching the old contents after it for records. */
+        size_t len = batch.len;
+        if (w->reused) {
+            static const uint8_t end[8];
+            sw_buf_append(&batch, end, sizeof end);
+        }
+        int bad = sw_write_all(w->fd, batch.data, batch.len) || (w->reused && lseek(w->fd, -8, SEEK_CUR) < 0) ||
+                  fdatasync(w->fd);
         pthread_mutex_lock(&w->lock);
         if (bad) {
             w->failed = 1;
             sw_log("error", "wal: write or fsync failed; refusing further writes", "\"errno\":%d", errno);
         } else {
             w->durable = upto;
-            w->size += batch.len;
+            w->size += len;
         }
         sw_buf_reset(&batch);
         pthread_cond_broadcast(&w->durable_cv);
@@ -335,14 +362,14 @@ sw_wal *sw_wal_open_reusing(const char *path, const char *reuse_path, const char
         return NULL;
     }
     sw_wal *w = sw_calloc(1, sizeof *w);
-    w->fd = fd, w->seed = seed, w->size = SW_WAL_HEADER;
+    w->fd = fd, w->seed = seed, w->size = SW_WAL_HEADER, w->reused = 1;
     return sw_wal_start(w);
 }
 
 uint64_t sw_wal_append(sw_wal *w, const void *payload, size_t len) {
     if (len > SW_WAL_MAX_RECORD) return 0;
     uint8_t head[8];
-    sw_put_le32(head, (uint32_t)len);
+    sw_put_le32(head, (uint32_t)len | SW_WAL_TAG(w->seed));
     sw_put_le32(head + 4, sw_wal_crc(w->seed, head, payload, len));
     pthread_mutex_lock(&w->lock);
     uint64_t lsn = 0;
@@ -365,7 +392,7 @@ uint64_t sw_wal_append_fill(sw_wal *w, size_t len, void (*fill)(uint8_t *dst, vo
         sw_buf_reserve(&w->pending, 8 + len);
         uint8_t *head = (uint8_t *)w->pending.data + w->pending.len;
         fill(head + 8, arg);
-        sw_put_le32(head, (uint32_t)len);
+        sw_put_le32(head, (uint32_t)len | SW_WAL_TAG(w->seed));
         sw_put_le32(head + 4, sw_wal_crc(w->seed, head, head + 8, len));
         w->pending.len += 8 + len;
         w->appended += 8 + len;
@@ -388,12 +415,12 @@ int sw_wal_rotate(sw_wal *w, const char *path, const char *sealed_path, const ch
     pthread_mutex_lock(&w->lock);
     /* Every queued record must be in the old file first: wait for the writer to go idle. */
     while (!w->failed && (w->pending.len || w->durable != w->appended)) pthread_cond_wait(&w->durable_cv, &w->lock);
-    int rc = -1, fd = -1;
+    int rc = -1, fd = -1, from_spare = 0;
     uint32_t seed;
     /* A spare file's pages are still in the page cache: overwriting them costs no new pages. */
     int spare = w->failed ? -1 : sw_wal_prepare_reuse(reuse_path, &seed);
     if (!w->failed && rename(path, sealed_path) == 0) {
-        if (spare >= 0 && rename(reuse_path, path) == 0) fd = spare, spare = -1;
+        if (spare >= 0 && rename(reuse_path, path) == 0) fd = spare, spare = -1, from_spare = 1;
         else if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0 &&
                  (sw_wal_new_header(fd, 0, &seed) || lseek(fd, SW_WAL_HEADER, SEEK_SET) != SW_WAL_HEADER)) {
             close(fd);
@@ -404,6 +431,7 @@ int sw_wal_rotate(sw_wal *w, const char *path, const char *sealed_path, const ch
             w->fd = fd;
             w->size = SW_WAL_HEADER;
             w->seed = seed;
+            w->reused = from_spare;
             rc = 0;
         }
     }

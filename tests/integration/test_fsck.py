@@ -19,7 +19,7 @@ def wal_records(path):
     # "SWWAL001" alone, or "SWWAL002"/"SWWALR02" and an 8-byte salt
     out, off = [], 8 if data[:8] == b"SWWAL001" else 16
     while off + 8 <= len(data):
-        n = struct.unpack_from("<I", data, off)[0]
+        n = struct.unpack_from("<I", data, off)[0] & 0x3FFFFFF  # the top 6 bits: a tag of the salt
         out.append((off, 8 + n))
         off += 8 + n
     return out
