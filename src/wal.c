@@ -67,7 +67,7 @@ static int sw_wal_header(const uint8_t *p, uint64_t size, uint64_t *hdr, uint32_
 
 /* Writes a fresh header with a new salt at the start of fd and syncs it; sets *seed. */
 static int sw_wal_new_header(int fd, int reused, uint32_t *seed) {
-    uint8_t h[SW_WAL_HEADER];
+    uint8_t h[SW_WAL_HEADER + 8] = {0}; /* a reused file also gets the empty header that ends its records */
     memcpy(h, reused ? SW_WAL_MAGIC_REUSED : SW_WAL_MAGIC, 8);
     if (getrandom(h + 8, 8, GRND_NONBLOCK) != 8) {
         /* No entropy yet (early boot): the clock and a counter differ from any earlier use of the file. */
@@ -78,7 +78,8 @@ static int sw_wal_new_header(int fd, int reused, uint32_t *seed) {
         memcpy(h + 8, &salt, 8);
     }
     *seed = sw_crc32c(0, h + 8, 8);
-    return pwrite(fd, h, SW_WAL_HEADER, 0) == SW_WAL_HEADER && fdatasync(fd) == 0 ? 0 : -1;
+    size_t n = reused ? sizeof h : SW_WAL_HEADER;
+    return pwrite(fd, h, n, 0) == (ssize_t)n && fdatasync(fd) == 0 ? 0 : -1;
 }
 
 /* A header at off with this file's tag and a length that fits in the file. */
