@@ -1,4 +1,5 @@
-/* httpc.h -- the load generators' HTTP/1.1 client side, shared by loadgen.c, logs_loadgen.c and metrics_gen.c. */
+/* httpc.h -- the load generators' HTTP/1.1 client side and measuring helpers, shared by loadgen.c,
+ * logs_loadgen.c and metrics_gen.c. */
 #ifndef SW_BENCH_HTTPC_H
 #define SW_BENCH_HTTPC_H
 #include "buf.h"
@@ -27,5 +28,12 @@ int bench_read_response(bench_conn *c, const char **body, size_t *blen, int *clo
 int bench_send(bench_conn *c, const void *body, size_t len, const char **rbody, size_t *rlen);
 /* Closes the connection and frees its buffers. */
 void bench_conn_free(bench_conn *c);
+
+/* Seconds on the monotonic clock. */
+double bench_now(void);
+/* CPU seconds (user + system) of this process. */
+double bench_self_cpu(void);
+/* CPU seconds (user + system, all threads) of process pid from /proc/PID/stat; 0 when it cannot be read. */
+double bench_proc_cpu(int pid);
 
 #endif

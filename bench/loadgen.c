@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -58,12 +57,6 @@ static lg_opts lg_o = {
     .conns = 2, .datums = 1000, .series = 1000, .t0 = 0, .resolution = 1, .start = 0, .end = 0, .period = 60,
     .gzip_level = 6, .pid = 0, .ns = "Bench", .akid = "AKIDBENCH", .secret = "benchsecret", .region = "us-east-1",
 };
-
-static double lg_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void lg_die(const char *msg) {
     fprintf(stderr, "loadgen: %s\n", msg);
@@ -261,20 +254,10 @@ typedef struct lg_proc { double cpu_s; long rss_kb, hwm_kb; } lg_proc;
 static void lg_proc_read(int pid, lg_proc *p) {
     memset(p, 0, sizeof *p);
     if (!pid) return;
+    p->cpu_s = bench_proc_cpu(pid);
     char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        buf[n] = '\0';
-        fclose(f);
-        const char *p2 = strrchr(buf, ')');  /* fields after the command name */
-        unsigned long ut = 0, st = 0;
-        if (p2 && sscanf(p2 + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
-            p->cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-    }
     snprintf(path, sizeof path, "/proc/%d/status", pid);
-    f = fopen(path, "r");
+    FILE *f = fopen(path, "r");
     if (f) {
         while (fgets(buf, sizeof buf, f)) {
             if (strncmp(buf, "VmRSS:", 6) == 0) p->rss_kb = atol(buf + 6);
@@ -282,12 +265,6 @@ static void lg_proc_read(int pid, lg_proc *p) {
         }
         fclose(f);
     }
-}
-
-static double lg_self_cpu(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static int lg_dbl_cmp(const void *a, const void *b) {
@@ -327,15 +304,15 @@ static void *lg_put_thread(void *arg) {
     int json = strcmp(lg_o.proto, "json") == 0, gzip = lg_o.gzip_level > 0;
     for (;;) {
         long i = atomic_fetch_add(&lg_next, 1);
-        if (lg_o.count ? i >= lg_o.count : lg_now() >= lg_deadline) break;
+        if (lg_o.count ? i >= lg_o.count : bench_now() >= lg_deadline) break;
         lg_req *r = &lg_reqs[i % lg_o.requests];
         if (json) lg_sign_head(&c, "GraniteServiceVersion20100801.PutMetricData", "application/x-amz-json-1.0", gzip, r->sha, r->len);
         else lg_sign_head(&c, NULL, "application/x-www-form-urlencoded; charset=utf-8", gzip, r->sha, r->len);
         const char *rb = NULL;
         size_t rl = 0;
-        double t0 = lg_now();
+        double t0 = bench_now();
         int status = lg_exchange(&c, r->body, r->len, &rb, &rl);
-        lg_record(w, lg_now() - t0);
+        lg_record(w, bench_now() - t0);
         if (status == 200) { atomic_fetch_add(&lg_ok, 1); atomic_fetch_add(&lg_datapoints, r->datums); }
         else { atomic_fetch_add(&lg_bad, 1); lg_show_error(status, rb, rl); if (status < 0) break; }
     }
@@ -357,9 +334,9 @@ static void lg_print_latency(lg_worker *w, int nw) {
 
 static int lg_put(void) {
     if (lg_o.t0 == 0) lg_o.t0 = (long)time(NULL) - lg_o.requests;
-    double b0 = lg_now();
+    double b0 = bench_now();
     lg_build_all();
-    double build_s = lg_now() - b0;
+    double build_s = bench_now() - b0;
     size_t wire = 0, raw = 0;
     for (int i = 0; i < lg_o.requests; i++) { wire += lg_reqs[i].len; raw += lg_reqs[i].raw_len; }
     fprintf(stderr, "loadgen: built %d %s requests in %.1f s (%.1f KiB on the wire, %.1f KiB before gzip, each)\n", lg_o.requests,
@@ -368,11 +345,11 @@ static int lg_put(void) {
     pthread_t th[LG_MAX_CONNS];
     lg_proc p0, p1;
     lg_proc_read(lg_o.pid, &p0);
-    double self0 = lg_self_cpu(), t0 = lg_now();
+    double self0 = bench_self_cpu(), t0 = bench_now();
     lg_deadline = t0 + lg_o.duration;
     for (int i = 0; i < lg_o.conns; i++) pthread_create(&th[i], NULL, lg_put_thread, &w[i]);
     for (int i = 0; i < lg_o.conns; i++) pthread_join(th[i], NULL);
-    double secs = lg_now() - t0, self = lg_self_cpu() - self0;
+    double secs = bench_now() - t0, self = bench_self_cpu() - self0;
     lg_proc_read(lg_o.pid, &p1);
     long dp = atomic_load(&lg_datapoints);
     printf("{\"mode\":\"put\",\"proto\":\"%s\",\"conns\":%d,\"requests_ok\":%ld,\"requests_failed\":%ld,\"datapoints\":%ld,"
@@ -422,24 +399,24 @@ static int lg_gms(void) {
     long bad = 0, dps = 0, p99s = 0, n = 0;
     lg_proc p0, p1;
     lg_proc_read(lg_o.pid, &p0);
-    double t0 = lg_now();
+    double t0 = bench_now();
     for (long i = 0; i < count; i++) {
-        if (!lg_o.count && lg_now() - t0 > lg_o.duration) break;
+        if (!lg_o.count && bench_now() - t0 > lg_o.duration) break;
         lg_gms_body(&body, (int)((i * 7) % lg_o.series));
         char sha[65];
         sw_sigv4_sha256_hex(body.data, body.len, sha);
         lg_sign_head(&c, "GraniteServiceVersion20100801.GetMetricStatistics", "application/x-amz-json-1.0", 0, sha, body.len);
         const char *rb = NULL;
         size_t rl = 0;
-        double s0 = lg_now();
+        double s0 = bench_now();
         int status = lg_exchange(&c, body.data, body.len, &rb, &rl);
-        lat[n++] = lg_now() - s0;
+        lat[n++] = bench_now() - s0;
         if (status != 200) { bad++; lg_show_error(status, rb, rl); if (status < 0) break; continue; }
         if (i == 0 && getenv("LOADGEN_SHOW")) fprintf(stderr, "loadgen: first response: %.*s\n", (int)(rl > 2000 ? 2000 : rl), rb);
         dps += (long)lg_count(rb, rl, "\"Timestamp\"");
         p99s += (long)lg_count(rb, rl, "\"p99\"");
     }
-    double secs = lg_now() - t0;
+    double secs = bench_now() - t0;
     lg_proc_read(lg_o.pid, &p1);
     qsort(lat, (size_t)n, sizeof *lat, lg_dbl_cmp);
     printf("{\"mode\":\"gms\",\"requests\":%ld,\"failed\":%ld,\"seconds\":%.3f,\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,"

@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -64,37 +63,9 @@ static ll_opts ll_o = {
     .akid = "AKIDBENCH", .secret = "benchsecret", .region = "us-east-1",
 };
 
-static double ll_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void ll_die(const char *msg) {
     fprintf(stderr, "logs_loadgen: %s\n", msg);
     exit(1);
-}
-
-static double ll_self_cpu(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-/* Server CPU seconds (all threads) from /proc/PID/stat; 0 without a pid. */
-static double ll_server_cpu(void) {
-    if (!ll_o.pid) return 0;
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/stat", ll_o.pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    const char *p = strrchr(buf, ')');
-    unsigned long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return 0;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 /* ---------- the corpus (bench/logstore_bench.c's generator, one random state per stream) ---------- */
@@ -435,10 +406,10 @@ static void *ll_put_thread(void *arg) {
         ll_req *r = ll_order[i];
         const char *rb = NULL;
         size_t rl = 0;
-        double t0 = ll_now();
+        double t0 = bench_now();
         int status = ll_call(&c, "PutLogEvents", r->body, r->len, r->sha, &rb, &rl);
         if (w->nlat == w->cap) { w->cap = w->cap ? w->cap * 2 : 1024; w->lat = realloc(w->lat, w->cap * sizeof *w->lat); }
-        w->lat[w->nlat++] = ll_now() - t0;
+        w->lat[w->nlat++] = bench_now() - t0;
         if (status != 200) {
             atomic_fetch_add(&ll_bad, 1);
             ll_show_error("PutLogEvents", status, rb, rl);
@@ -477,9 +448,9 @@ static void ll_print_latency(ll_worker *w, int nw) {
 
 static int ll_put(void) {
     if (!ll_o.t0_ms) ll_o.t0_ms = ((long long)time(NULL) - 3 * 3600) * 1000;
-    double b0 = ll_now();
+    double b0 = bench_now();
     ll_build_all();
-    double build_s = ll_now() - b0;
+    double build_s = bench_now() - b0;
     size_t raw = 0, events = 0, wire = 0, max_wire = 0, max_aws = 0, max_events = 0;
     for (size_t i = 0; i < ll_nreqs; i++) {
         const ll_req *r = ll_order[i];
@@ -495,10 +466,10 @@ static int ll_put(void) {
     ll_setup();
     ll_worker w[LL_MAX_CONNS] = {{0}};
     pthread_t th[LL_MAX_CONNS];
-    double cpu0 = ll_server_cpu(), self0 = ll_self_cpu(), t0 = ll_now();
+    double cpu0 = (ll_o.pid ? bench_proc_cpu(ll_o.pid) : 0), self0 = bench_self_cpu(), t0 = bench_now();
     for (int i = 0; i < ll_o.conns; i++) pthread_create(&th[i], NULL, ll_put_thread, &w[i]);
     for (int i = 0; i < ll_o.conns; i++) pthread_join(th[i], NULL);
-    double secs = ll_now() - t0, self = ll_self_cpu() - self0, cpu = ll_server_cpu() - cpu0;
+    double secs = bench_now() - t0, self = bench_self_cpu() - self0, cpu = (ll_o.pid ? bench_proc_cpu(ll_o.pid) : 0) - cpu0;
     double mb = (double)atomic_load(&ll_put_bytes) / 1e6;
     printf("{\"mode\":\"put\",\"conns\":%d,\"requests\":%zu,\"requests_ok\":%ld,\"requests_failed\":%ld,\"requests_with_rejected\":%ld,"
            "\"events\":%zu,\"raw_bytes\":%zu,\"wire_bytes\":%zu,\"max_body_bytes\":%zu,\"max_aws_batch_bytes\":%zu,\"max_batch_events\":%zu,"
@@ -561,9 +532,9 @@ static void *ll_filter_thread(void *arg) {
             sw_buf_putc(&body, '}');
             const char *rb = NULL;
             size_t rl = 0;
-            double s0 = ll_now();
+            double s0 = bench_now();
             int status = ll_call_json(&c, "FilterLogEvents", &body, &rb, &rl);
-            double dt = ll_now() - s0, seen = atomic_load(&ll_f_lat_max);
+            double dt = bench_now() - s0, seen = atomic_load(&ll_f_lat_max);
             while (dt > seen && !atomic_compare_exchange_weak(&ll_f_lat_max, &seen, dt)) {}
             if (status != 200) { ll_show_error("FilterLogEvents", status, rb, rl); exit(1); }
             atomic_fetch_add(&ll_f_pages, 1);
@@ -580,10 +551,10 @@ static void *ll_filter_thread(void *arg) {
 
 static int ll_filter(void) {
     pthread_t th[LL_MAX_CONNS];
-    double cpu0 = ll_server_cpu(), self0 = ll_self_cpu(), t0 = ll_now();
+    double cpu0 = (ll_o.pid ? bench_proc_cpu(ll_o.pid) : 0), self0 = bench_self_cpu(), t0 = bench_now();
     for (int i = 0; i < ll_o.conns; i++) pthread_create(&th[i], NULL, ll_filter_thread, NULL);
     for (int i = 0; i < ll_o.conns; i++) pthread_join(th[i], NULL);
-    double secs = ll_now() - t0, self = ll_self_cpu() - self0, cpu = ll_server_cpu() - cpu0;
+    double secs = bench_now() - t0, self = bench_self_cpu() - self0, cpu = (ll_o.pid ? bench_proc_cpu(ll_o.pid) : 0) - cpu0;
     sw_buf pat;
     sw_buf_init(&pat);
     ll_json_str(&pat, ll_o.pattern, strlen(ll_o.pattern));

@@ -70,12 +70,6 @@ static void mg_die(const char *msg) {
     exit(1);
 }
 
-static double mg_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ---------- the series catalogue ---------- */
 
 typedef struct mg_series {
@@ -530,28 +524,14 @@ static void *mg_put_thread(void *arg) {
     return NULL;
 }
 
-static double mg_proc_cpu(int pid) {
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');
-    unsigned long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return 0;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 static int mg_put(void) {
     mg_plan();
     int k = mg_o.conns < mg_nchunks ? mg_o.conns : mg_nchunks;
     pthread_t th[MG_MAX_CONNS];
-    double cpu0 = mg_o.pid ? mg_proc_cpu(mg_o.pid) : 0, t0 = mg_now();
+    double cpu0 = mg_o.pid ? bench_proc_cpu(mg_o.pid) : 0, t0 = bench_now();
     for (int i = 0; i < k; i++) pthread_create(&th[i], NULL, mg_put_thread, NULL);
     for (int i = 0; i < k; i++) pthread_join(th[i], NULL);
-    double secs = mg_now() - t0, cpu = mg_o.pid ? mg_proc_cpu(mg_o.pid) - cpu0 : 0;
+    double secs = bench_now() - t0, cpu = mg_o.pid ? bench_proc_cpu(mg_o.pid) - cpu0 : 0;
     long dp = atomic_load(&mg_datapoints);
     printf("{\"mode\":\"put\",\"series\":%d,\"requests\":%ld,\"datapoints\":%ld,\"seconds\":%.2f,\"datapoints_per_s\":%.0f,"
            "\"conns\":%d,\"server_cpu_us_per_dp\":%.3f,\"first_ts\":%ld,\"end_ts\":%ld}\n",
