@@ -552,47 +552,59 @@ static void sw_lost_series_upto(sw_metrics *m, uint32_t sid) {
 }
 
 /* Replays one record; any inconsistency (ids out of order, bad lengths) marks the record damaged. */
-static int sw_replay(const uint8_t *payload, size_t len, void *arg) {
-    sw_metrics *m = arg;
+/* One pass over a record: with apply 0 it only checks every entry (against the counts the entries before it
+ * would leave), with apply 1 it applies them. Returns -1 on the first inconsistency. */
+static int sw_replay_pass(sw_metrics *m, const uint8_t *payload, size_t len, int apply) {
     sw_reader r = {payload, payload + len, 0};
+    size_t nm = m->nmetrics, ns = m->nseries; /* what the entries read so far leave */
     while (r.p < r.end && !r.bad) {
         uint8_t tag = *r.p++;
         if (tag == SW_REC_METRIC) {
             uint32_t seq = sw_rd_u32(&r), klen = sw_rd_u32(&r);
             const char *key = sw_rd_bytes(&r, klen);
-            if (r.bad || seq <= m->nmetrics || seq - m->nmetrics > SW_MAX_GAP || klen < 8 || !sw_key_valid(key, klen)) return -1;
-            sw_lost_metrics_upto(m, seq - 1);
-            sw_metric_create(m, key, klen);
+            if (r.bad || seq <= nm || seq - nm > SW_MAX_GAP || klen < 8 || !sw_key_valid(key, klen)) return -1;
+            if (apply) {
+                sw_lost_metrics_upto(m, seq - 1);
+                sw_metric_create(m, key, klen);
+            }
+            nm = seq;
         } else if (tag == SW_REC_SERIES) {
             uint32_t sid = sw_rd_u32(&r), seq = sw_rd_u32(&r), ulen = sw_rd_u32(&r);
             const char *unit = sw_rd_bytes(&r, ulen);
-            if (r.bad || sid < m->nseries || sid - m->nseries > SW_MAX_GAP || seq < 1 || seq > m->nmetrics + SW_MAX_GAP || ulen > 63)
-                return -1;
-            sw_lost_metrics_upto(m, seq);
-            sw_lost_series_upto(m, sid);
-            char u[64];
-            memcpy(u, unit, ulen);
-            u[ulen] = '\0';
-            sw_series_create(m, m->metrics[seq - 1], u);
+            if (r.bad || sid < ns || sid - ns > SW_MAX_GAP || seq < 1 || seq > nm + SW_MAX_GAP || ulen > 63) return -1;
+            if (apply) {
+                sw_lost_metrics_upto(m, seq);
+                sw_lost_series_upto(m, sid);
+                char u[64];
+                memcpy(u, unit, ulen);
+                u[ulen] = '\0';
+                sw_series_create(m, m->metrics[seq - 1], u);
+            }
+            if (seq > nm) nm = seq;
+            ns = (size_t)sid + 1;
         } else if (tag == SW_REC_VALUE || tag == SW_REC_SET) {
             uint32_t sid = sw_rd_u32(&r), t = sw_rd_u32(&r);
-            double a = sw_rd_f64(&r);
-            if (r.bad || sid >= m->nseries + SW_MAX_GAP) return -1;
-            sw_lost_series_upto(m, sid + 1);
-            if (tag == SW_REC_VALUE) {
-                sw_series_add_value(&m->series[sid], t, a);
-            } else {
-                double b = sw_rd_f64(&r), c = sw_rd_f64(&r), d = sw_rd_f64(&r);
-                if (r.bad) return -1;
-                sw_series_add_set(&m->series[sid], t, a, b, c, d);
+            double a = sw_rd_f64(&r), b = 0, c = 0, d = 0;
+            if (tag == SW_REC_SET) b = sw_rd_f64(&r), c = sw_rd_f64(&r), d = sw_rd_f64(&r);
+            if (r.bad || sid >= ns + SW_MAX_GAP) return -1;
+            if (apply) {
+                sw_lost_series_upto(m, sid + 1);
+                if (tag == SW_REC_VALUE) sw_series_add_value(&m->series[sid], t, a);
+                else sw_series_add_set(&m->series[sid], t, a, b, c, d);
+                m->samples++;
+                m->head_samples++;
             }
-            m->samples++;
-            m->head_samples++;
+            if ((size_t)sid + 1 > ns) ns = (size_t)sid + 1;
         } else return -1;
     }
-    if (r.bad) return -1;
-    /* Recompute last_t lazily: cheap enough to do per record for the touched metrics at list time. */
-    return 0;
+    return r.bad ? -1 : 0;
+}
+
+/* Replays one record, all or nothing: a record with any inconsistency (ids out of order, bad lengths) is
+ * refused before any of its entries is applied, so a damaged record never leaves half of itself behind. */
+static int sw_replay(const uint8_t *payload, size_t len, void *arg) {
+    sw_metrics *m = arg;
+    return sw_replay_pass(m, payload, len, 0) ? -1 : sw_replay_pass(m, payload, len, 1);
 }
 
 static void sw_metrics_fix_last_t(sw_metrics *m) {
