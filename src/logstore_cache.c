@@ -118,6 +118,13 @@ static void decoding_done(sw_logstore *s, uint64_t uid, uint32_t block) {
     pthread_cond_broadcast(&s->decoded);
 }
 
+ls_dblock *ls_block_peek(sw_logstore *s, const ls_seg *seg, const ls_block *b) {
+    pthread_mutex_lock(&s->cache_lock);
+    ls_dblock *d = cache_lookup(s, seg->uid, (uint32_t)(b - seg->blocks));
+    pthread_mutex_unlock(&s->cache_lock);
+    return d;
+}
+
 ls_dblock *ls_block_get(sw_logstore *s, const ls_seg *seg, ls_block *b) {
     uint32_t idx = (uint32_t)(b - seg->blocks);
     pthread_mutex_lock(&s->cache_lock);
@@ -131,6 +138,7 @@ ls_dblock *ls_block_get(sw_logstore *s, const ls_seg *seg, ls_block *b) {
     if (d) return d;
     d = dblock_new();
     d->n = ls_block_decode(s, seg, b, &d->raw, &d->ev, &d->evcap);
+    if (d->n >= 0) atomic_fetch_add(&s->blocks_read, 1); /* by readers: an idle rewrite's decoding is not counted */
     if (d->n < 0) {
         dblock_free(d);
         if (mine) {

@@ -133,16 +133,21 @@ static int snap_find_seq(sw_logstore *s, const ls_snap *sn, uint64_t seq, ev_key
         }
         if (lo < sc->n && ev[lo].seq == seq) { *out = (ev_key){ev[lo].ts, ev[lo].stream, seq}; return 0; }
     }
+    /* Blocks' id ranges overlap (a block holds one stream's share, or the error events: ls_seg_build), so
+     * several may span seq. The previous page read the event's block, so the cache is looked at first;
+     * blocks are decoded only when it is not there. */
     int found = -1;
-    for (size_t i = 0; i < sn->nsegs && found; i++) {
-        ls_seg *seg = sn->segs[i];
-        if (seq < seg->min_seq || seq > seg->max_seq) continue;
-        for (size_t b = 0; b < seg->nblocks && found; b++) {
-            if (seq < seg->blocks[b].min_seq || seq > seg->blocks[b].max_seq) continue;
-            ls_dblock *d = ls_block_get(s, seg, &seg->blocks[b]);
-            for (long k = 0; d && k < d->n; k++)
-                if (d->ev[k].seq == seq) { *out = (ev_key){d->ev[k].ts, d->ev[k].stream, seq}; found = 0; break; }
-            ls_dblock_release(d);
+    for (int pass = 0; pass < 2 && found; pass++) {
+        for (size_t i = 0; i < sn->nsegs && found; i++) {
+            ls_seg *seg = sn->segs[i];
+            if (seq < seg->min_seq || seq > seg->max_seq) continue;
+            for (size_t b = 0; b < seg->nblocks && found; b++) {
+                if (seq < seg->blocks[b].min_seq || seq > seg->blocks[b].max_seq) continue;
+                ls_dblock *d = pass ? ls_block_get(s, seg, &seg->blocks[b]) : ls_block_peek(s, seg, &seg->blocks[b]);
+                for (long k = 0; d && k < d->n; k++)
+                    if (d->ev[k].seq == seq) { *out = (ev_key){d->ev[k].ts, d->ev[k].stream, seq}; found = 0; break; }
+                ls_dblock_release(d);
+            }
         }
     }
     return found;

@@ -367,7 +367,7 @@ static int flush_one(sw_logstore *s, ls_group *g, flush_mem *fm) {
     ls_sev *ev = head_events(h, &n, &fm->ev, &fm->cap);
     /* Behind (more than a head or two waiting): pack fast and leave the dense rewrite for idle time. */
     pthread_mutex_lock(&s->fq_lock);
-    int level = s->backlog > s->fast_backlog ? LS_FAST_LZ4 : LS_ZSTD_LEVEL;
+    int level = s->backlog > s->fast_backlog ? LS_FAST_LZ4 : LS_ZSTD_LIVE;
     pthread_mutex_unlock(&s->fq_lock);
     ls_seg *seg = ls_seg_write(fm->x, g->dir, h->gen, ev, n, level);
     if (seg) {

@@ -404,6 +404,79 @@ static void test_block_skipping_skips(void) {
     rmdir_all(dir);
 }
 
+/* Order checks for the error-block test: every event once, in the merge's order. */
+typedef struct order_check { size_t n, bad; int64_t last_ts; uint64_t id_sum; } order_check;
+
+static void on_ordered(const sw_log_event *e, uint64_t id, void *arg) {
+    order_check *o = arg;
+    if (o->n && e->timestamp_ms < o->last_ts) o->bad++;
+    o->last_ts = e->timestamp_ms, o->id_sum += id, o->n++;
+}
+
+static void on_ordered_group(const char *stream, const sw_log_event *e, uint64_t id, void *arg) { on_ordered(e, id, arg); }
+
+/* Events naming an error severity are packed into blocks of their own: a search for ERROR reads only those
+ * blocks, and every read still returns each event once, in time order, across both kinds of block. */
+static void test_error_events_packed_apart(void) {
+    char *dir = tmpdir();
+    sw_logstore *s = open_store(dir);
+    sw_logstore_create_group(s, &A, "g", 1);
+    sw_logstore_create_stream(s, &A, "g", "a", 1);
+    sw_logstore_create_stream(s, &A, "g", "b", 1);
+    static sw_log_event ev[4000];
+    static char msgs[4000][300];
+    size_t errors = 0, total = 0;
+    for (int batch = 0; batch < 8; batch++) {  /* ~1.1 MB per batch */
+        for (int i = 0; i < 4000; i++) {
+            const char *level = i % 50 == 7 ? "ERROR" : i % 97 == 3 ? "WARN java.lang.IllegalStateException" : "INFO";
+            errors += i % 50 == 7;
+            int n = snprintf(msgs[i], sizeof msgs[i], "2026-12-03 10:%02d:%02d,%03d %s [exec-%d] com.example.Cart - request %d done in %d ms padding-padding-padding-padding-padding-padding-padding-padding-padding-padding-padding-padding-padding-padding",
+                             batch, i / 1000, i % 1000, level, i % 200, batch * 4000 + i, i * 7 % 3000);
+            ev[i] = (sw_log_event){1000000 + (int64_t)batch * 4000 + i, 0, msgs[i], (size_t)n};
+        }
+        T_EQ_INT(sw_logstore_put(s, &A, "g", batch % 2 ? "b" : "a", ev, 4000, 2000000), 0);
+        total += 4000;
+    }
+    T_EQ_INT(sw_logstore_flush(s), 0);
+    sw_logstore_stats before, after;
+    sw_logstore_get_stats(s, &before);
+    T_ASSERT(before.segments >= 1);
+    got g = {0};
+    T_EQ_INT(filter_all(s, &A, "g", "ERROR", &g), (long)errors);
+    sw_logstore_get_stats(s, &after);
+    /* ~40 KB of ERROR events and ~20 KB naming an Exception: one block, two at most; 6 or more otherwise */
+    T_ASSERT(after.blocks_read - before.blocks_read <= 2);
+    T_ASSERT(after.blocks_skipped - before.blocks_skipped >= 5); /* mixed, every block would hold ERROR events */
+    for (size_t i = 1; i < g.n; i++) T_ASSERT(g.ev[i].ts >= g.ev[i - 1].ts);
+    T_ASSERT(strstr(g.ev[0].msg, "ERROR") != NULL);
+    /* Everything, across the error blocks and the others: each event once, in order, both directions. */
+    uint64_t want_sum = 0;
+    for (size_t i = 1; i <= total; i++) want_sum += i;
+    order_check all = {0};
+    uint64_t next = 0;
+    T_EQ_INT(sw_logstore_filter(s, &A, "g", NULL, 0, NULL, INT64_MIN, INT64_MAX, NULL, 0, 100000, 1 << 30, on_ordered_group, &all, &next),
+             (long)total);
+    T_EQ_INT(all.n, total);
+    T_EQ_INT(all.bad, 0);
+    T_EQ_INT(all.id_sum, want_sum);
+    for (int fwd = 1; fwd >= 0; fwd--) {
+        order_check one = {0};
+        uint64_t first = 0, last = 0;
+        T_EQ_INT(sw_logstore_read_stream(s, &A, "g", "a", INT64_MIN, INT64_MAX, fwd, fwd ? 0 : UINT64_MAX, 100000, 1 << 30,
+                                         on_ordered, &one, &first, &last), (long)total / 2);
+        T_EQ_INT(one.bad, 0);
+    }
+    /* A term in both kinds of event reads every block and finds all of them. */
+    order_check ms = {0};
+    sw_filter *f = sw_filter_compile("\"done in\"", 9, NULL, 0);
+    T_EQ_INT(sw_logstore_filter(s, &A, "g", NULL, 0, NULL, INT64_MIN, INT64_MAX, f, 0, 100000, 1 << 30, on_ordered_group, &ms, &next),
+             (long)total);
+    T_EQ_INT(ms.bad, 0);
+    sw_filter_free(f);
+    sw_logstore_close(s);
+    rmdir_all(dir);
+}
+
 static void test_retention_fixed_clock(void) {
     char *dir = tmpdir();
     int64_t day = 86400000, t0 = 1700000000000;
@@ -443,7 +516,8 @@ static void test_retention_fixed_clock(void) {
     rmdir_all(dir);
 }
 
-/* The file's last 8 bytes: "SWSEGEND" (packed at LS_ZSTD_LEVEL) or "SWSEGLZ4" (packed fast; "SWSEGFST" before). */
+/* The file's last 8 bytes: "SWSEGEND" (packed at LS_ZSTD_LEVEL), or "SWSEGLZ4" (packed fast; "SWSEGFST" before) or
+ * "SWSEGLIV" (packed at LS_ZSTD_LIVE), both rewritten when idle. */
 static int seg_footers(const char *dir, int *dense, int *fast) {
     char cmd[512], line[512];
     snprintf(cmd, sizeof cmd, "find '%s' -name 'seg-*.sws'", dir);
@@ -455,7 +529,7 @@ static int seg_footers(const char *dir, int *dense, int *fast) {
         char end[9] = "";
         if (f && fseek(f, -8, SEEK_END) == 0 && fread(end, 1, 8, f) == 8) {
             if (strcmp(end, "SWSEGEND") == 0) (*dense)++;
-            if (strcmp(end, "SWSEGFST") == 0 || strcmp(end, "SWSEGLZ4") == 0) (*fast)++;
+            if (strcmp(end, "SWSEGFST") == 0 || strcmp(end, "SWSEGLZ4") == 0 || strcmp(end, "SWSEGLIV") == 0) (*fast)++;
         }
         if (f) fclose(f);
     }
@@ -881,6 +955,7 @@ sw_test_case sw_tests[] = {
     {"read_stream_forward_backward_cursors", test_read_stream_forward_backward_cursors},
     {"filter_merge_order_limits_cursors", test_filter_merge_order_limits_cursors},
     {"block_skipping_skips", test_block_skipping_skips},
+    {"error_events_packed_apart", test_error_events_packed_apart},
     {"store_filter_agrees_with_the_matcher", test_store_filter_agrees_with_the_matcher},
     {"retention_fixed_clock", test_retention_fixed_clock},
     {"store_json_filter_agrees_with_the_matcher", test_store_json_filter_agrees_with_the_matcher},
