@@ -138,7 +138,6 @@ ls_dblock *ls_block_get(sw_logstore *s, const ls_seg *seg, ls_block *b) {
     if (d) return d;
     d = dblock_new();
     d->n = ls_block_decode(s, seg, b, &d->raw, &d->ev, &d->evcap);
-    if (d->n >= 0) atomic_fetch_add(&s->blocks_read, 1); /* by readers: an idle rewrite's decoding is not counted */
     if (d->n < 0) {
         dblock_free(d);
         if (mine) {
@@ -148,6 +147,7 @@ ls_dblock *ls_block_get(sw_logstore *s, const ls_seg *seg, ls_block *b) {
         }
         return NULL;
     }
+    atomic_fetch_add(&s->blocks_read, 1); /* by readers: an idle rewrite's decoding is not counted */
     d->seg_uid = seg->uid, d->block = idx;
     d->bytes = d->raw.cap + d->evcap * sizeof *d->ev + sizeof *d;
     atomic_init(&d->refs, 2);  /* the caller's and the cache's */

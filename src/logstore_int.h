@@ -203,10 +203,10 @@ typedef struct ls_dblock {
     long n;
     struct ls_dblock *prev, *next, *hnext;  /* LRU list and hash chain, under cache_lock */
 } ls_dblock;
-/* The decoded block b of seg, from the cache or decompressed now; a reference the caller releases, or
- * NULL when the block is damaged. */
 /* The block if it is in the cache already (a reference: ls_dblock_release), or NULL; never decodes. */
 ls_dblock *ls_block_peek(sw_logstore *s, const ls_seg *seg, const ls_block *b);
+/* The decoded block b of seg, from the cache or decompressed now; a reference the caller releases, or
+ * NULL when the block is damaged. */
 ls_dblock *ls_block_get(sw_logstore *s, const ls_seg *seg, ls_block *b);
 /* Decodes the block into the cache on a detached thread (the segment referenced meanwhile), unless
  * LS_READAHEAD_MAX are running; sw_logstore_close waits for them. */
