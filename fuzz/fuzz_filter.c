@@ -1,5 +1,6 @@
 /* fuzz_filter.c -- libFuzzer target: the first line is a filter pattern, the rest an event; compile, match,
- * extract, list fields and required terms, checking that every required term is in a matching event. */
+ * extract, list fields and required terms, checking that every required term (and the prefilter's literal)
+ * is in a matching event. */
 #include "filter.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +53,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t nt = sw_filter_required_terms(f, terms, lens, 16);
     for (size_t i = 0; m && i < nt; i++)
         if (!memmem(ev, elen, terms[i], lens[i])) abort();
+    /* The prefilter's literal (block skipping and the per-event scan) is in every matching event, unless
+     * the pattern is JSON and the event has a backslash that may escape it. */
+    const char *lit;
+    size_t litlen;
+    int bs;
+    if (m && sw_filter_prefilter(f, &lit, &litlen, &bs) && !memmem(ev, elen, lit, litlen) && !(bs && memchr(ev, '\\', elen)))
+        abort();
     fuzz_extract(f, in, plen, ev, elen);
     size_t total = 0;
     int nf = sw_filter_fields(f, ev, elen, fuzz_field, &total);

@@ -324,13 +324,13 @@ static int sw_filter_nonstring_text(const char *t, size_t n) {
     return 1;
 }
 
-/* The longest required string under node i of a JSON pattern's AND tree (none under OR or negations). */
-static void sw_fjson_literal(const sw_filter *f, int i, const char **lit, size_t *len) {
+/* The longest required string under node i of a condition tree's ANDs (none under OR or negations). */
+static void sw_fnode_literal(const sw_filter *f, int i, const char **lit, size_t *len) {
     if (i < 0 || i >= f->nnodes) return;
     const sw_fnode *nd = &f->nodes[i];
     if (nd->type == SW_N_AND) {
-        sw_fjson_literal(f, nd->left, lit, len);
-        sw_fjson_literal(f, nd->right, lit, len);
+        sw_fnode_literal(f, nd->left, lit, len);
+        sw_fnode_literal(f, nd->right, lit, len);
     } else if (nd->type == SW_N_CMP && nd->v.op == SW_CMP_EQ && nd->v.regex < 0 && !nd->v.numeric && nd->v.len > *len &&
                !sw_filter_nonstring_text(nd->v.text, nd->v.len)) {
         *lit = nd->v.text, *len = nd->v.len;
@@ -345,8 +345,12 @@ int sw_filter_prefilter(const sw_filter *f, const char **lit, size_t *len, int *
         for (size_t i = 0; i < n; i++)
             if (lens[i] > *len) *lit = terms[i], *len = lens[i];
     } else if (f->kind == SW_FILTER_JSON) {
-        sw_fjson_literal(f, f->root, lit, len);
+        sw_fnode_literal(f, f->root, lit, len);
         *backslash = 1;
+    } else {
+        /* A delimited field is the event's own bytes (quotes and brackets are only stripped), and every
+         * slot's condition must hold, so an equality a slot's ANDs require appears in the raw event. */
+        for (int k = 0; k < f->nslots; k++) sw_fnode_literal(f, f->slots[k].expr, lit, len);
     }
     return *len > 0;
 }

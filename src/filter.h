@@ -56,7 +56,8 @@ size_t sw_filter_required_terms(const sw_filter *f, const char **terms, size_t *
  * give their longest required term; JSON patterns whose conditions are ANDed give the longest string they
  * require a field to equal (or contain, with end wildcards) when that string cannot also be a JSON number,
  * true, false or null. In the raw event such a string appears as written unless the event escapes it, so
- * for JSON *backslash is set: an event holding a backslash is a candidate too. Returns 1 with the literal
+ * for JSON *backslash is set: an event holding a backslash is a candidate too. Space-delimited patterns give
+ * the longest such string a field must equal (fields have no escapes). Returns 1 with the literal
  * (in the filter's storage), or 0 when there is no such guarantee. */
 int sw_filter_prefilter(const sw_filter *f, const char **lit, size_t *len, int *backslash);
 

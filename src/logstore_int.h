@@ -77,10 +77,14 @@ typedef struct ls_block {
     uint64_t min_seq, max_seq;
     const uint8_t *filter;               /* token filter bitmap in the mapping, filter_bits bits (NULL: damaged) */
     uint32_t filter_bits;
+    uint32_t flags;                      /* LS_BF_*: stored in the low 6 bits of the index's filter_bits */
     uint32_t nstreams;
     ls_bstream *streams;                 /* sorted by id */
     atomic_int damaged;                  /* reported once */
 } ls_block;
+
+#define LS_BF_NO_BACKSLASH 1u            /* no message in the block holds a backslash, so no JSON string escapes */
+#define LS_BF_MASK 63u
 
 /* An immutable segment file, mapped. Deleted (unlinked) by retention or group deletion; the mapping
  * lives until the last reader lets go. */

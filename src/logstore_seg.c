@@ -6,15 +6,16 @@
  * other LS_SEG_END_* below: how the blocks are packed)
  * index: u32 nblocks, then per block
  *   u64 off, u32 clen, rawlen, msgs_off, nevents, crc32c(frame), i64 min_ts, max_ts, u64 min_seq, max_seq,
- *   u64 filter_off, u32 filter_bits, crc32c(filter), nstreams, then per stream
+ *   u64 filter_off, u32 filter_bits (a multiple of 64; the low 6 bits hold LS_BF_* flags), crc32c(filter),
+ *   nstreams, then per stream
  *   u64 id, u32 count, raw_bytes, comp_bytes, i64 min_ts, max_ts, max_ingest
  * A block holds events sorted by (stream, timestamp, id). Decompressed it is four u32 column lengths, the
  * columns (varints, one per event: zigzag deltas of timestamp, of ingestion time and of id, then the number
  * of newlines inside the message), then the messages, each followed by a newline. Columns of like values
  * compress far better than interleaved fields, and newline-terminated messages cost zstd almost nothing to
  * delimit, where a column of lengths costs about a byte per event.
- * Blocks packed with filters hold either events that name an error severity (ls_sev_alert) or other events,
- * never both: see ls_seg_build.
+ * Blocks packed with filters hold only one kind of event: those that name an error severity (ls_sev_alert),
+ * other events holding a backslash, or the rest (flagged LS_BF_NO_BACKSLASH): see ls_seg_build.
  * All integers little-endian. */
 #include "alloc.h"
 #include "varint.h"
@@ -180,6 +181,7 @@ static int builder_add_block(seg_builder *sb, const ls_sev *ev, size_t n) {
     uint64_t pseq = 0, msg_bytes = 0;
     b->min_ts = INT64_MAX, b->max_ts = INT64_MIN, b->min_seq = UINT64_MAX;
     ls_bstream *st = NULL;
+    int backslash = 0;
     for (int c = 0; c < 4; c++) sw_buf_reset(&sb->col[c]);
     for (size_t i = 0; i < n; i++) {
         const ls_sev *e = &ev[i];
@@ -201,7 +203,10 @@ static int builder_add_block(seg_builder *sb, const ls_sev *ev, size_t n) {
         if (e->ts > b->max_ts) b->max_ts = e->ts;
         if (e->seq < b->min_seq) b->min_seq = e->seq;
         if (e->seq > b->max_seq) b->max_seq = e->seq;
-        if (sb->level >= LS_ZSTD_LIVE) trigram_add_message(&sb->tri, (const uint8_t *)e->msg, e->len);
+        if (sb->level >= LS_ZSTD_LIVE) {
+            trigram_add_message(&sb->tri, (const uint8_t *)e->msg, e->len);
+            backslash |= memchr(e->msg, '\\', e->len) != NULL;
+        }
     }
     sw_buf_reset(&sb->raw);
     for (int c = 0; c < 4; c++) put_u32(&sb->raw, (uint32_t)sb->col[c].len);
@@ -244,8 +249,10 @@ static int builder_add_block(seg_builder *sb, const ls_sev *ev, size_t n) {
         sb->streams[i].comp_bytes = (uint32_t)(total ? (uint64_t)clen * sb->streams[i].raw_bytes / total : 0);
 
     size_t foff = sb->filters.len;
-    if (sb->level >= LS_ZSTD_LIVE) trigram_emit(&sb->tri, &sb->filters, &b->filter_bits);
-    else {
+    if (sb->level >= LS_ZSTD_LIVE) {
+        trigram_emit(&sb->tri, &sb->filters, &b->filter_bits);
+        if (!backslash) b->flags |= LS_BF_NO_BACKSLASH;
+    } else {
         /* Packed fast while the flushers are behind: the filter, ~12 % of the packing's CPU, waits for the
          * dense rewrite at idle time. 64 bits all set pass every term, so readers scan the block. */
         static const uint8_t all[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -266,7 +273,7 @@ static void builder_index(seg_builder *sb, sw_buf *ix, uint64_t filters_off) {
         put_u32(ix, b->clen), put_u32(ix, b->rawlen), put_u32(ix, b->msgs_off), put_u32(ix, b->nevents), put_u32(ix, b->crc);
         put_u64(ix, (uint64_t)b->min_ts), put_u64(ix, (uint64_t)b->max_ts), put_u64(ix, b->min_seq), put_u64(ix, b->max_seq);
         put_u64(ix, filters_off + (uint64_t)(uintptr_t)b->filter);
-        put_u32(ix, b->filter_bits), put_u32(ix, bm->filter_crc), put_u32(ix, b->nstreams);
+        put_u32(ix, b->filter_bits | b->flags), put_u32(ix, bm->filter_crc), put_u32(ix, b->nstreams);
         for (size_t k = 0; k < b->nstreams; k++) {
             const ls_bstream *st = &sb->streams[bm->first_stream + k];
             put_u64(ix, st->id);
@@ -308,7 +315,7 @@ static void builder_free(seg_builder *sb) {
 
 /* The builder's buffers outlive one segment: a flusher packs one 16 MB head after another, and fresh
  * buffers each time (the compression context alone is megabytes) cost page faults and zeroing per segment. */
-struct ls_scratch { seg_builder sb; ls_sev *alert; size_t alert_cap; };
+struct ls_scratch { seg_builder sb; ls_sev *part; uint8_t *kind; size_t part_cap; };
 
 ls_scratch *ls_scratch_new(void) {
     ls_scratch *x = sw_calloc(1, sizeof *x);
@@ -320,7 +327,7 @@ ls_scratch *ls_scratch_new(void) {
 void ls_scratch_free(ls_scratch *x) {
     if (!x) return;
     builder_free(&x->sb);
-    sw_free(x->alert);
+    sw_free(x->part), sw_free(x->kind);
     sw_free(x);
 }
 
@@ -341,25 +348,32 @@ int ls_seg_build(ls_scratch *x, uint64_t gen, ls_sev *ev, size_t n, int level) {
     sw_buf_append(&sb->file, LS_SEG_MAGIC, 8);
     /* With filters, events that name an error severity go into blocks of their own after the others (each
      * part keeps its order): a search for ERROR, the most common on-call search, then passes only their
-     * blocks' filters instead of decoding every block for the few percent of events that match. Readers
+     * blocks' filters instead of decoding every block for the few percent of events that match. Other events
+     * holding a backslash go into blocks of their own before those, so the rest are flagged as free of JSON
+     * escapes and a JSON pattern's literal can be tested against their filters (sw_filter_prefilter). Readers
      * merge blocks by their time ranges, so the split changes nothing they return. */
-    size_t nfirst = n;
+    size_t cut[3] = {n, n, n};
     if (level >= LS_ZSTD_LIVE) {
-        size_t keep = 0, na = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (!ls_sev_alert(ev[i].msg, ev[i].len)) { ev[keep++] = ev[i]; continue; }
-            if (na == x->alert_cap) {
-                x->alert_cap = x->alert_cap ? x->alert_cap * 2 : 1024;
-                x->alert = sw_realloc(x->alert, x->alert_cap * sizeof *x->alert);
-            }
-            x->alert[na++] = ev[i];
+        if (n > x->part_cap) {
+            x->part_cap = n;
+            x->part = sw_realloc(x->part, n * sizeof *x->part);
+            x->kind = sw_realloc(x->kind, n);
         }
-        if (na) memcpy(ev + keep, x->alert, na * sizeof *ev);
-        nfirst = keep;
+        size_t count[3] = {0, 0, 0};
+        for (size_t i = 0; i < n; i++) {
+            uint8_t k = ls_sev_alert(ev[i].msg, ev[i].len) ? 2 : memchr(ev[i].msg, '\\', ev[i].len) ? 1 : 0;
+            x->kind[i] = k;
+            count[k]++;
+        }
+        size_t at[3] = {0, count[0], count[0] + count[1]};
+        for (size_t i = 0; i < n; i++) x->part[at[x->kind[i]]++] = ev[i];
+        memcpy(ev, x->part, n * sizeof *ev);
+        cut[0] = count[0], cut[1] = count[0] + count[1];
     }
-    for (size_t i = 0; i < n;) {
-        size_t lim = i < nfirst ? nfirst : n, j = i, bytes = 0;
-        while (j < lim && (j == i || bytes + ev[j].len <= LS_BLOCK_RAW)) bytes += ev[j++].len;
+    for (size_t i = 0, c = 0; i < n;) {
+        while (i >= cut[c]) c++;
+        size_t j = i, bytes = 0;
+        while (j < cut[c] && (j == i || bytes + ev[j].len <= LS_BLOCK_RAW)) bytes += ev[j++].len;
         if (builder_add_block(sb, ev + i, j - i)) return -1;
         i = j;
     }
@@ -427,6 +441,9 @@ static int parse_block(ls_seg *g, ls_block *b, const uint8_t **pp, const uint8_t
     b->min_seq = get_u64(p + 44), b->max_seq = get_u64(p + 52);
     uint64_t foff = get_u64(p + 60);
     b->filter_bits = get_u32(p + 68);
+    b->flags = b->filter_bits & LS_BF_MASK; /* hints that allow skipping: unknown ones are ignored */
+    b->flags &= LS_BF_NO_BACKSLASH;
+    b->filter_bits &= ~LS_BF_MASK;
     uint32_t fcrc = get_u32(p + 72);
     b->nstreams = get_u32(p + 76);
     p += LS_BLOCK_FIXED;

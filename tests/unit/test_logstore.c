@@ -39,6 +39,15 @@ static sw_logstore *open_store(const char *dir) {
     return s;
 }
 
+/* A store holding group "g" of account A with one or two streams (stream2 NULL: one). */
+static sw_logstore *open_group(const char *dir, const char *stream, const char *stream2) {
+    sw_logstore *s = open_store(dir);
+    sw_logstore_create_group(s, &A, "g", 1);
+    sw_logstore_create_stream(s, &A, "g", stream, 1);
+    if (stream2) sw_logstore_create_stream(s, &A, "g", stream2, 1);
+    return s;
+}
+
 /* ---------- collectors ---------- */
 
 typedef struct got_event { char stream[64]; int64_t ts; char msg[256]; uint64_t id; } got_event;
@@ -251,10 +260,7 @@ static void put_range(sw_logstore *s, const sw_log_scope *sc, const char *g, con
 
 static void test_read_stream_forward_backward_cursors(void) {
     char *dir = tmpdir();
-    sw_logstore *s = open_store(dir);
-    sw_logstore_create_group(s, &A, "g", 1);
-    sw_logstore_create_stream(s, &A, "g", "s", 1);
-    sw_logstore_create_stream(s, &A, "g", "other", 1);
+    sw_logstore *s = open_group(dir, "s", "other");
     put_range(s, &A, "g", "s", 0, 50, 1);
     T_EQ_INT(sw_logstore_flush(s), 0);  /* half in a segment, half in the head */
     put_range(s, &A, "g", "s", 50, 100, 1);
@@ -357,9 +363,7 @@ static void test_filter_merge_order_limits_cursors(void) {
 /* Many blocks of ordinary lines and one rare token: a search must decompress only the block holding it. */
 static void test_block_skipping_skips(void) {
     char *dir = tmpdir();
-    sw_logstore *s = open_store(dir);
-    sw_logstore_create_group(s, &A, "g", 1);
-    sw_logstore_create_stream(s, &A, "g", "s", 1);
+    sw_logstore *s = open_group(dir, "s", NULL);
     static sw_log_event ev[4000];
     static char msgs[4000][300];
     int64_t ts = 1000000;
@@ -419,13 +423,18 @@ static void on_ordered_group(const char *stream, const sw_log_event *e, uint64_t
  * blocks, and every read still returns each event once, in time order, across both kinds of block. */
 static void test_error_events_packed_apart(void) {
     char *dir = tmpdir();
-    sw_logstore *s = open_store(dir);
-    sw_logstore_create_group(s, &A, "g", 1);
-    sw_logstore_create_stream(s, &A, "g", "a", 1);
-    sw_logstore_create_stream(s, &A, "g", "b", 1);
+    sw_logstore *s = open_group(dir, "a", "b");
     static sw_log_event ev[4000];
     static char msgs[4000][300];
     size_t errors = 0, total = 0;
+    /* Space-delimited patterns: an equality a field must meet is a literal the event holds, so it skips
+     * blocks too (the first one reads only error blocks); each must find what the matcher finds. */
+    const char *delim[] = {"[date, time, level = ERROR, ...]", "[date, time, level = INFO, thread = \"exec-17\", ...]",
+                           "[date, time, level = INFO || level = WARN, thread = exec-1*, ...]", "[d, t, l, th, c, dash, r, id = 1*, ...]"};
+    enum { ND = sizeof delim / sizeof delim[0] };
+    sw_filter *df[ND];
+    long dwant[ND] = {0};
+    for (int k = 0; k < ND; k++) T_ASSERT((df[k] = sw_filter_compile(delim[k], strlen(delim[k]), NULL, 0)) != NULL);
     for (int batch = 0; batch < 8; batch++) {  /* ~1.1 MB per batch */
         for (int i = 0; i < 4000; i++) {
             const char *level = i % 50 == 7 ? "ERROR" : i % 97 == 3 ? "WARN java.lang.IllegalStateException" : "INFO";
@@ -433,6 +442,7 @@ static void test_error_events_packed_apart(void) {
             int n = snprintf(msgs[i], sizeof msgs[i], "2026-12-03 10:%02d:%02d,%03d %s [exec-%d] com.example.Cart - request %d done in %d ms padding-padding-padding-padding-padding-padding-padding-padding-padding-padding-padding-padding-padding-padding",
                              batch, i / 1000, i % 1000, level, i % 200, batch * 4000 + i, i * 7 % 3000);
             ev[i] = (sw_log_event){1000000 + (int64_t)batch * 4000 + i, 0, msgs[i], (size_t)n};
+            for (int k = 0; k < ND; k++) dwant[k] += sw_filter_match(df[k], msgs[i], (size_t)n);
         }
         T_EQ_INT(sw_logstore_put(s, &A, "g", batch % 2 ? "b" : "a", ev, 4000, 2000000), 0);
         total += 4000;
@@ -449,6 +459,15 @@ static void test_error_events_packed_apart(void) {
     T_ASSERT(after.blocks_skipped - before.blocks_skipped >= 5); /* mixed, every block would hold ERROR events */
     for (size_t i = 1; i < g.n; i++) T_ASSERT(g.ev[i].ts >= g.ev[i - 1].ts);
     T_ASSERT(strstr(g.ev[0].msg, "ERROR") != NULL);
+    T_EQ_INT(dwant[0], (long)errors);
+    for (int k = 0; k < ND; k++) {
+        T_ASSERT(dwant[k] > 0);
+        sw_logstore_get_stats(s, &before);
+        T_EQ_INT(filter_all(s, &A, "g", delim[k], &g), dwant[k]);
+        sw_logstore_get_stats(s, &after);
+        if (k == 0) T_ASSERT(after.blocks_read - before.blocks_read <= 2 && after.blocks_skipped - before.blocks_skipped >= 5);
+        sw_filter_free(df[k]);
+    }
     /* Everything, across the error blocks and the others: each event once, in order, both directions. */
     uint64_t want_sum = 0;
     for (size_t i = 1; i <= total; i++) want_sum += i;
@@ -473,6 +492,58 @@ static void test_error_events_packed_apart(void) {
              (long)total);
     T_EQ_INT(ms.bad, 0);
     sw_filter_free(f);
+    sw_logstore_close(s);
+    rmdir_all(dir);
+}
+
+/* JSON events without a backslash are packed in blocks flagged free of escapes, whose token filters a JSON
+ * pattern's literal then rules out; events that could spell the literal with escapes are still found. */
+static void test_json_search_skips_clean_blocks(void) {
+    char *dir = tmpdir();
+    sw_logstore *s = open_group(dir, "a", NULL);
+    static sw_log_event ev[4000];
+    static char msgs[4000][300];
+    size_t want = 0;
+    for (int batch = 0; batch < 8; batch++) {  /* ~1 MB per batch */
+        for (int i = 0; i < 4000; i++) {
+            /* ERROR plainly (error blocks), ERROR spelled with an escape (backslash blocks), other levels */
+            const char *level = i % 50 == 7 ? "ERROR" : i % 211 == 5 ? "\\u0045RROR" : i % 3 ? "INFO" : "WARN";
+            want += i % 50 == 7 || i % 211 == 5;
+            int n = snprintf(msgs[i], sizeof msgs[i], "{\"time\":\"2026-12-03T10:%02d:%02d.%03dZ\",\"level\":\"%s\",\"logger\":\"com.example.Cart\",\"thread\":\"exec-%d\",\"msg\":\"request %d done in %d ms\",\"pad\":\"padding-padding-padding-padding-padding-padding-padding-padding-padding-padding\"}",
+                             batch, i / 1000, i % 1000, level, i % 200, batch * 4000 + i, i * 7 % 3000);
+            ev[i] = (sw_log_event){1000000 + (int64_t)batch * 4000 + i, 0, msgs[i], (size_t)n};
+        }
+        T_EQ_INT(sw_logstore_put(s, &A, "g", "a", ev, 4000, 2000000), 0);
+    }
+    T_EQ_INT(sw_logstore_flush(s), 0);
+    sw_logstore_stats before, after;
+    sw_logstore_get_stats(s, &before);
+    got *g = calloc(1, sizeof *g);
+    T_EQ_INT(filter_all(s, &A, "g", "{ $.level = \"ERROR\" }", g), (long)want);
+    sw_logstore_get_stats(s, &after);
+    /* ~50 KB of ERROR events and ~40 KB of escaped ones: two blocks, three at most; 7 or more in all */
+    T_ASSERT(after.blocks_read - before.blocks_read <= 3);
+    T_ASSERT(after.blocks_skipped - before.blocks_skipped >= 6);
+    int escaped = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        escaped += strstr(g->ev[i].msg, "\\u0045RROR") != NULL;
+        if (i) T_ASSERT(g->ev[i].ts > g->ev[i - 1].ts);
+    }
+    T_EQ_INT(escaped, 8 * (4000 / 211 + (4000 % 211 > 5)));
+    /* A literal the escape-free blocks hold is found in all of them, and != reads every block. */
+    long warn = 0;
+    for (int i = 0; i < 4000; i++) warn += !(i % 50 == 7 || i % 211 == 5) && i % 3 == 0;
+    T_EQ_INT(filter_all(s, &A, "g", "{ $.level = \"WARN\" }", g), 8 * warn);
+    sw_filter *f = sw_filter_compile("{ $.level != \"INFO\" }", 21, NULL, 0);
+    uint64_t next = 0;
+    order_check oc = {0};
+    long n = sw_logstore_filter(s, &A, "g", NULL, 0, NULL, INT64_MIN, INT64_MAX, f, 0, 100000, 1 << 30, on_ordered_group, &oc, &next);
+    T_EQ_INT(oc.bad, 0);
+    long info = 0;
+    for (int i = 0; i < 4000; i++) info += !(i % 50 == 7 || i % 211 == 5) && i % 3;
+    T_EQ_INT(n, 8 * (4000 - info));
+    sw_filter_free(f);
+    free(g);
     sw_logstore_close(s);
     rmdir_all(dir);
 }
@@ -720,9 +791,7 @@ static char *find_file(const char *dir, const char *prefix, char *out, size_t n)
 
 static void test_torn_wal_tail_is_cut(void) {
     char *dir = tmpdir();
-    sw_logstore *s = open_store(dir);
-    sw_logstore_create_group(s, &A, "g", 1);
-    sw_logstore_create_stream(s, &A, "g", "s", 1);
+    sw_logstore *s = open_group(dir, "s", NULL);
     put_range(s, &A, "g", "s", 0, 20, 1);
     sw_logstore_close(s);
     char wal[512];
@@ -754,9 +823,7 @@ static void flip_byte(const char *path, long off) {
 
 static void test_corrupt_segment_detected(void) {
     char *dir = tmpdir();
-    sw_logstore *s = open_store(dir);
-    sw_logstore_create_group(s, &A, "g", 1);
-    sw_logstore_create_stream(s, &A, "g", "s", 1);
+    sw_logstore *s = open_group(dir, "s", NULL);
     static char msg[1000];
     memset(msg, 'a', sizeof msg);
     for (int i = 0; i < 3000; i++) {  /* ~3 MB: three blocks */
@@ -881,10 +948,7 @@ static void check_agreement(sw_logstore *s, const char *pattern, char (*msgs)[96
 
 static void test_store_filter_agrees_with_the_matcher(void) {
     char *dir = tmpdir();
-    sw_logstore *s = open_store(dir);
-    sw_logstore_create_group(s, &A, "g", 1);
-    sw_logstore_create_stream(s, &A, "g", "s1", 1);
-    sw_logstore_create_stream(s, &A, "g", "s2", 1);
+    sw_logstore *s = open_group(dir, "s1", "s2");
     enum { N = 3000 };
     static char msgs[N][24];
     static sw_log_event ev[N];
@@ -914,9 +978,7 @@ static void test_store_filter_agrees_with_the_matcher(void) {
  * (sw_filter_prefilter) must never drop an event the matcher takes. */
 static void test_store_json_filter_agrees_with_the_matcher(void) {
     char *dir = tmpdir();
-    sw_logstore *s = open_store(dir);
-    sw_logstore_create_group(s, &A, "g", 1);
-    sw_logstore_create_stream(s, &A, "g", "s1", 1);
+    sw_logstore *s = open_group(dir, "s1", NULL);
     enum { N = 2000 };
     static char msgs[N][96];
     static sw_log_event ev[N];
@@ -956,6 +1018,7 @@ sw_test_case sw_tests[] = {
     {"filter_merge_order_limits_cursors", test_filter_merge_order_limits_cursors},
     {"block_skipping_skips", test_block_skipping_skips},
     {"error_events_packed_apart", test_error_events_packed_apart},
+    {"json_search_skips_clean_blocks", test_json_search_skips_clean_blocks},
     {"store_filter_agrees_with_the_matcher", test_store_filter_agrees_with_the_matcher},
     {"retention_fixed_clock", test_retention_fixed_clock},
     {"store_json_filter_agrees_with_the_matcher", test_store_json_filter_agrees_with_the_matcher},
