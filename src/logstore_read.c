@@ -181,6 +181,8 @@ typedef struct merge {
     size_t litlen;
     int lit_bs;
     source *src; size_t nsrc, next;
+    size_t consumed;           /* sources opened by this call (widens the opening window) */
+    struct opener *op;         /* opening ahead, once more than one source is needed */
     run **heap; size_t nheap, cap;
 } merge;
 
@@ -356,33 +358,115 @@ static void add_runs(merge *m, open_job *j) {
     sw_free(j->starts);
 }
 
-/* Read-ahead: decodes the blocks of sources [from, from + n) into the block cache on detached threads
- * while the caller matches, merges and encodes, so decompression and the rest overlap on two cores; a
- * job that reaches a block still being decoded waits for it (ls_block_get). At the end of a page the
- * blocks the next page opens first are read ahead too, so the client's round trip is not idle time. */
+/* Read-ahead at the end of a page: decodes the blocks of sources [from, from + n) into the block cache on
+ * detached threads, so the client's round trip is not idle time; a reader that reaches a block still
+ * being decoded waits for it (ls_block_get). */
 static void read_ahead(merge *m, size_t from, size_t n) {
     if (m->s->read_parallel < 2) return;
     for (size_t i = from; i < from + n && i < m->nsrc; i++)
         if (m->src[i].b) ls_block_readahead(m->s, m->src[i].seg, m->src[i].b);
 }
 
-/* Opens the next few sources (in parallel when there are several) and puts their events on the heap. */
-static void open_batch(merge *m) {
-    size_t k = m->nsrc - m->next;
-    if (k > m->s->read_parallel) k = m->s->read_parallel;
-    read_ahead(m, m->next + k, m->s->read_parallel);
-    open_job jobs[LS_READ_PARALLEL];
+/* Opening sources ahead of the merge: worker threads (read_parallel - 1 of them, and the merging thread
+ * while it waits) decode and match the sources after the next one the merge needs, up to a window that
+ * grows with the sources this call has consumed, so a long scan keeps every core busy without a barrier
+ * per batch, while a page that needs few sources opens few. Results are taken in source order. */
+#define LS_OPEN_WINDOW_MAX 8
+
+typedef struct opener {
+    pthread_mutex_t lock;
+    pthread_cond_t work, done;
+    open_job *jobs;              /* one per source, filled when claimed */
+    unsigned char *state;        /* per source: 0 unclaimed, 1 running, 2 done */
+    size_t claim, limit;         /* next source to claim; claims stop before limit */
+    int stop;
     pthread_t tid[LS_READ_PARALLEL];
-    int started[LS_READ_PARALLEL] = {0};
-    for (size_t i = 0; i < k; i++) jobs[i] = (open_job){m, &m->src[m->next + i], NULL, 0, 0, NULL, 0};
-    for (size_t i = 1; i < k; i++) started[i] = pthread_create(&tid[i], NULL, job_run, &jobs[i]) == 0;
-    job_run(&jobs[0]);
-    for (size_t i = 1; i < k; i++) {
-        if (started[i]) pthread_join(tid[i], NULL);
-        else job_run(&jobs[i]);
+    size_t nthreads;
+} opener;
+
+/* Under o->lock, with a source left to claim: claims the next one and opens it outside the lock. */
+static void opener_run_next(opener *o) {
+    size_t k = o->claim++;
+    o->state[k] = 1;
+    pthread_mutex_unlock(&o->lock);
+    job_run(&o->jobs[k]);
+    pthread_mutex_lock(&o->lock);
+    o->state[k] = 2;
+    pthread_cond_broadcast(&o->done);
+}
+
+static void *opener_worker(void *arg) {
+    merge *m = arg;
+    opener *o = m->op;
+    pthread_mutex_lock(&o->lock);
+    for (;;) {
+        while (!o->stop && o->claim >= o->limit) pthread_cond_wait(&o->work, &o->lock);
+        if (o->stop) break;
+        opener_run_next(o);
     }
-    for (size_t i = 0; i < k; i++) add_runs(m, &jobs[i]);
-    m->next += k;
+    pthread_mutex_unlock(&o->lock);
+    return NULL;
+}
+
+/* Opens source m->next (waiting for a worker, or running it here) and puts its events on the heap. */
+static void open_next(merge *m) {
+    size_t i = m->next, window = m->s->read_parallel + m->consumed;
+    if (window > LS_OPEN_WINDOW_MAX) window = LS_OPEN_WINDOW_MAX;
+    if (m->s->read_parallel < 2 || (!m->op && i + 1 == m->nsrc)) {
+        open_job j = {m, &m->src[i], NULL, 0, 0, NULL, 0};
+        job_run(&j);
+        add_runs(m, &j);
+        m->next++, m->consumed++;
+        return;
+    }
+    opener *o = m->op;
+    if (!o) {
+        o = m->op = sw_calloc(1, sizeof *o);
+        pthread_mutex_init(&o->lock, NULL);
+        pthread_cond_init(&o->work, NULL), pthread_cond_init(&o->done, NULL);
+        o->jobs = sw_calloc(m->nsrc, sizeof *o->jobs);
+        o->state = sw_calloc(m->nsrc, 1);
+        o->claim = o->limit = i;
+        for (size_t t = 0; t + 1 < m->s->read_parallel; t++)
+            if (pthread_create(&o->tid[o->nthreads], NULL, opener_worker, m) == 0) o->nthreads++;
+    }
+    pthread_mutex_lock(&o->lock);
+    size_t limit = i + window < m->nsrc ? i + window : m->nsrc;
+    for (size_t k = o->limit; k < limit; k++) o->jobs[k] = (open_job){m, &m->src[k], NULL, 0, 0, NULL, 0};
+    if (limit > o->limit) o->limit = limit, pthread_cond_broadcast(&o->work);
+    while (o->state[i] != 2) {
+        if (o->claim >= o->limit) {
+            pthread_cond_wait(&o->done, &o->lock);
+            continue;
+        }
+        /* run the next unclaimed source here: the needed one if nobody has started it (claims go in
+         * order), else one after it while a worker finishes it */
+        opener_run_next(o);
+    }
+    pthread_mutex_unlock(&o->lock);
+    add_runs(m, &o->jobs[i]);
+    m->next++, m->consumed++;
+}
+
+/* Stops the workers and drops what they opened beyond the merge. */
+static void opener_free(merge *m) {
+    opener *o = m->op;
+    if (!o) return;
+    pthread_mutex_lock(&o->lock);
+    o->stop = 1;
+    pthread_cond_broadcast(&o->work);
+    pthread_mutex_unlock(&o->lock);
+    for (size_t t = 0; t < o->nthreads; t++) pthread_join(o->tid[t], NULL);
+    for (size_t k = m->next; k < o->limit; k++) {
+        if (o->state[k] != 2) continue;
+        open_job *j = &o->jobs[k];
+        for (size_t e = 0; e < j->n; e++) buf_done(j->out[e].buf);
+        sw_free(j->out), sw_free(j->starts);
+    }
+    pthread_mutex_destroy(&o->lock);
+    pthread_cond_destroy(&o->work), pthread_cond_destroy(&o->done);
+    sw_free(o->jobs), sw_free(o->state), sw_free(o);
+    m->op = NULL;
 }
 
 /* Whether any selected stream of block b has events in the range (from the block's index). */
@@ -451,12 +535,13 @@ static int merge_ready(merge *m) {
             int64_t top = run_next(m, m->heap[0])->k.ts;
             if (m->fwd ? src->min_ts > top : src->max_ts < top) break;
         }
-        open_batch(m);
+        open_next(m);
     }
     return m->nheap > 0;
 }
 
 static void merge_free(merge *m) {
+    opener_free(m);
     while (m->nheap) buf_done(heap_pop(m).buf);
     sw_free(m->heap), sw_free(m->src);
 }
