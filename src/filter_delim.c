@@ -208,10 +208,10 @@ static int sw_fdelim_next(const char *m, size_t n, size_t *pos, size_t *off, siz
     } else if (m[p] == '[') {
         int depth = 1;
         for (q = p + 1; q < n; q++) {
-            const char *c = memchr(m + q, ']', n - q); /* nested '[' are rare: check the span once */
+            const char *c = memchr(m + q, ']', n - q); /* nested '[' are rare: look for one in the span once */
             if (!c) { q = n; break; }
             size_t close = (size_t)(c - m);
-            for (size_t k = q; k < close; k++) depth += m[k] == '[';
+            for (const char *o = m + q; (o = memchr(o, '[', (size_t)(c - o))); o++) depth++;
             q = close;
             if (--depth == 0) break;
         }
