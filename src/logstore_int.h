@@ -24,7 +24,7 @@
 #define LS_FAST_BACKLOG (2 * LS_FLUSH_BYTES) /* frozen bytes waiting beyond which flushers pack at the fast level */
 #define LS_EVENT_OVERHEAD 26            /* PutLogEvents counts 26 bytes per event on top of the message */
 #define LS_MAX_BATCH (32u << 20)
-#define LS_CACHE_BYTES (256u << 20)     /* decoded blocks kept for readers */
+#define LS_CACHE_BYTES (128u << 20)     /* decoded blocks kept for readers */
 #define LS_SPARES 6                     /* packed heads' write-ahead logs kept for reuse, store-wide */
 #define LS_DECODING_MAX 64              /* blocks decoded at once, store-wide, that others can wait for */
 #define LS_READAHEAD_MAX 4              /* detached read-ahead threads at once, store-wide */
