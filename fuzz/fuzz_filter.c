@@ -33,12 +33,52 @@ static void fuzz_extract(const sw_filter *f, const char *pat, size_t plen, const
     sw_buf_free(&b);
 }
 
+/* The space-delimited field rules, one byte at a time: the reference the matcher's splitter must agree with. */
+static int ref_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+static int ref_next(const char *m, size_t n, size_t *pos, size_t *off, size_t *len) {
+    size_t p = *pos, q;
+    while (p < n && ref_space(m[p])) p++;
+    if (p >= n) { *pos = n; return 0; }
+    if (m[p] == '"') {
+        for (q = p + 1; q < n && m[q] != '"'; q++) {}
+    } else if (m[p] == '[') {
+        int depth = 1;
+        for (q = p + 1; q < n; q++) {
+            depth += m[q] == '[' ? 1 : m[q] == ']' ? -1 : 0;
+            if (depth == 0) break;
+        }
+    } else {
+        for (q = p; q < n && !ref_space(m[q]); q++) {}
+        *off = p, *len = q - p, *pos = q;
+        return 1;
+    }
+    *off = p + 1, *len = q - p - 1, *pos = q < n ? q + 1 : n;
+    return 1;
+}
+
+typedef struct fields_seen { const char *ev; size_t elen, pos, count; int bad; } fields_seen;
+
+static void check_field(void *ud, const char *name, size_t nlen, const char *value, size_t vlen) {
+    fields_seen *fs = ud;
+    size_t off, len;
+    if (!ref_next(fs->ev, fs->elen, &fs->pos, &off, &len) || value != fs->ev + off || vlen != len) fs->bad = 1;
+    fs->count++;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *in = (const char *)data;
     const char *nl = memchr(in, '\n', size);
     size_t plen = nl ? (size_t)(nl - in) : size;
     const char *ev = nl ? nl + 1 : in + size;
     size_t elen = size - plen - (nl ? 1 : 0);
+    /* Splitting: "[...]" takes every event, and its fields must be exactly the reference's. */
+    static sw_filter *all;
+    if (!all) all = sw_filter_compile("[...]", 5, NULL, 0);
+    fields_seen fs = {ev, elen, 0, 0, 0};
+    int nfields = sw_filter_fields(all, ev, elen, check_field, &fs);
+    size_t off, len;
+    if (fs.bad || nfields != (int)fs.count || ref_next(ev, elen, &fs.pos, &off, &len)) abort();
     char err[256];
     sw_filter *f = sw_filter_compile(in, plen, err, sizeof err);
     if (!f) {

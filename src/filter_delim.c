@@ -169,22 +169,17 @@ int sw_fdelim_compile(sw_fparser *ps) {
 
 static int sw_fdelim_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-/* The end of the unquoted field starting at p: the first space, tab, CR or LF at or after p, or n. 16 bytes
- * at a time where SSE2 is there: a byte is one of the four when it equals ' ', or is at most '\r' and one of
- * '\t', '\n', '\r' (checked per byte only when some byte is below '\x0e'). */
+/* The end of the unquoted field starting at p: the first space, tab, CR or LF at or after p, or n; 16 bytes
+ * at a time where SSE2 is there. */
 static size_t sw_fdelim_field_end(const char *m, size_t p, size_t n) {
 #if defined(__SSE2__)
-    const __m128i sp = _mm_set1_epi8(' '), lim = _mm_set1_epi8(0x0e);
+    const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
     while (p + 16 <= n) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(m + p));
-        /* signed compare: bytes >= 0x80 are negative, so exclude them with a second test */
-        __m128i low = _mm_andnot_si128(_mm_cmplt_epi8(x, _mm_setzero_si128()), _mm_cmplt_epi8(x, lim));
-        unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, sp), low));
-        while (bits) {
-            unsigned b = (unsigned)__builtin_ctz(bits);
-            if (sw_fdelim_space(m[p + b])) return p + b;
-            bits &= bits - 1;
-        }
+        __m128i w = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, tab)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(w);
+        if (bits) return p + (unsigned)__builtin_ctz(bits);
         p += 16;
     }
 #endif
