@@ -22,6 +22,7 @@
 #define LS_FAST_LZ4 -100                /* "level" of segments packed in LZ4 while the flushers are behind,
                                            rewritten at LS_ZSTD_LEVEL when idle (docs/log-storage.md) */
 #define LS_FAST_BACKLOG (2 * LS_FLUSH_BYTES) /* frozen bytes waiting beyond which flushers pack at the fast level */
+#define LS_REWRITE_QUIET_MS 2000        /* no put for this long (sw_clock_now_ms) before idle rewrites start */
 #define LS_EVENT_OVERHEAD 26            /* PutLogEvents counts 26 bytes per event on top of the message */
 #define LS_MAX_BATCH (32u << 20)
 #define LS_CACHE_BYTES (128u << 20)     /* decoded blocks kept for readers */
@@ -145,6 +146,8 @@ struct sw_logstore {
     uint64_t spares[LS_SPARES]; size_t nspares;          /* spare-<n>.wal: logs kept for reuse (under fq_lock) */
     uint64_t spare_seq;                                  /* under fq_lock */
     uint64_t fast_backlog;                               /* LS_FAST_BACKLOG; tests lower it (under fq_lock) */
+    int64_t rewrite_quiet_ms;                            /* LS_REWRITE_QUIET_MS; tests lower it (under fq_lock) */
+    _Atomic int64_t last_put_ms;                         /* sw_clock_now_ms of the latest put */
     atomic_uint_fast64_t rewritten;                      /* fast segments rewritten at LS_ZSTD_LEVEL */
     atomic_uint_fast64_t blocks_read, blocks_skipped, corrupt_blocks;
     size_t read_parallel;

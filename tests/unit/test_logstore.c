@@ -629,6 +629,7 @@ static void test_fast_segments_rewritten_when_idle(void) {
     sw_logstore *s = open_store(dir);
     pthread_mutex_lock(&s->fq_lock);
     s->fast_backlog = 0; /* as if always behind */
+    s->rewrite_quiet_ms = 0;
     pthread_mutex_unlock(&s->fq_lock);
     sw_logstore_create_group(s, &A, "g", 1);
     sw_logstore_create_stream(s, &A, "g", "s", 1);
@@ -665,6 +666,33 @@ static void test_fast_segments_rewritten_when_idle(void) {
     T_EQ_INT(read_all(s, &A, "g", "s", 1, &again), n0);
     T_EQ_STR(again.ev[again.n - 1].msg, before.ev[before.n - 1].msg);
     sw_logstore_close(s);
+    rmdir_all(dir);
+}
+
+/* Idle rewrites wait until no put has come for the quiet period, on the injectable clock. */
+static void test_rewrite_waits_for_quiet(void) {
+    char *dir = tmpdir();
+    int64_t t0 = 1700000000000;
+    sw_clock_set_ms(t0);
+    sw_logstore *s = open_store(dir);
+    pthread_mutex_lock(&s->fq_lock);
+    s->fast_backlog = 0;
+    s->rewrite_quiet_ms = 200;
+    pthread_mutex_unlock(&s->fq_lock);
+    sw_logstore_create_group(s, &A, "g", t0);
+    sw_logstore_create_stream(s, &A, "g", "s", t0);
+    T_EQ_INT(put1(s, &A, "g", "s", t0, "packed fast, then rewritten"), 0);
+    T_EQ_INT(sw_logstore_flush(s), 0);
+    usleep(500000); /* the flusher looked more than once: the clock stands still, so it is never quiet */
+    T_EQ_INT(atomic_load(&s->rewritten), 0);
+    sw_clock_advance_ms(200);
+    for (int i = 0; i < 500 && atomic_load(&s->rewritten) < 1; i++) usleep(10000);
+    T_EQ_INT(atomic_load(&s->rewritten), 1);
+    got g = {0};
+    T_EQ_INT(read_all(s, &A, "g", "s", 1, &g), 1);
+    T_EQ_STR(g.ev[0].msg, "packed fast, then rewritten");
+    sw_logstore_close(s);
+    sw_clock_set_ms(-1);
     rmdir_all(dir);
 }
 
@@ -1037,6 +1065,7 @@ sw_test_case sw_tests[] = {
     {"retention_fixed_clock", test_retention_fixed_clock},
     {"store_json_filter_agrees_with_the_matcher", test_store_json_filter_agrees_with_the_matcher},
     {"fast_segments_rewritten_when_idle", test_fast_segments_rewritten_when_idle},
+    {"rewrite_waits_for_quiet", test_rewrite_waits_for_quiet},
     {"restart_keeps_everything", test_restart_keeps_everything},
     {"crash_keeps_acknowledged_events", test_crash_keeps_acknowledged_events},
     {"torn_wal_tail_is_cut", test_torn_wal_tail_is_cut},
