@@ -14,7 +14,7 @@
  * decompression) runs under either; reads work on refcounted snapshots. */
 
 #define LS_BLOCK_RAW (1u << 20)         /* target message bytes per compressed block */
-#define LS_FLUSH_BYTES (16u << 20)      /* a group's head is packed into a segment at this size */
+#define LS_FLUSH_BYTES (8u << 20)       /* a group's head is packed into a segment at this size */
 #define LS_BACKLOG_BYTES (256u << 20)   /* puts wait while this much is frozen but not yet in segments */
 #define LS_ZSTD_LEVEL 9                 /* see docs/log-storage.md: segments at rest (decode ~30 % faster than 5) */
 #define LS_ZSTD_LIVE 5                  /* segments packed while ingest runs and the flushers keep up: rewritten
