@@ -246,10 +246,13 @@ int sw_wal_is_reused(const char *path) {
     return yes;
 }
 
-/* The queue buffers of closed logs, kept for the next open: the log store opens a log per head of every
- * group, and buffers grown afresh each time cost a page fault per 4 KiB (on a VM whose freed pages go back
- * to the host, far more). Bounded: SW_WAL_POOL buffers of at most SW_WAL_POOL_MAX bytes. */
-#define SW_WAL_POOL 8
+/* Queue buffers, shared by every log of the process: a log holds one only while records wait in it or are
+ * being written, and gives it back after the write. Buffers grown afresh cost a page fault per 4 KiB (on a
+ * VM whose freed pages go back to the host, far more), and the log store keeps a log per group: with ten
+ * groups, two buffers per log grown to a few MB each were most of a 1 GiB ingest's page faults, where the
+ * logs with records in flight at once need far fewer. Bounded: SW_WAL_POOL buffers of at most
+ * SW_WAL_POOL_MAX bytes. */
+#define SW_WAL_POOL 16
 #define SW_WAL_POOL_MAX (8u << 20)
 static pthread_mutex_t sw_wal_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static sw_buf sw_wal_pool[SW_WAL_POOL];
@@ -276,15 +279,12 @@ static void sw_wal_buf_give(sw_buf *b) {
 static void *sw_wal_writer(void *arg) {
     sw_wal *w = arg;
     sw_buf batch;
-    sw_wal_buf_take(&batch);
     pthread_mutex_lock(&w->lock);
     for (;;) {
         while (w->pending.len == 0 && !w->stopping) pthread_cond_wait(&w->queued, &w->lock);
         if (w->pending.len == 0 && w->stopping) break;
-        sw_buf tmp = batch;
         batch = w->pending;
-        w->pending = tmp;
-        sw_buf_reset(&w->pending);
+        sw_buf_init(&w->pending); /* the next append takes a pooled buffer */
         uint64_t upto = w->appended;
         pthread_mutex_unlock(&w->lock);
         /* In a reused file an empty header (8 zero bytes) follows the batch and is overwritten by the next:
@@ -304,11 +304,12 @@ static void *sw_wal_writer(void *arg) {
             w->durable = upto;
             w->size += len;
         }
-        sw_buf_reset(&batch);
         pthread_cond_broadcast(&w->durable_cv);
+        pthread_mutex_unlock(&w->lock);
+        sw_wal_buf_give(&batch);
+        pthread_mutex_lock(&w->lock);
     }
     pthread_mutex_unlock(&w->lock);
-    sw_wal_buf_give(&batch);
     return NULL;
 }
 
@@ -317,7 +318,7 @@ static sw_wal *sw_wal_start(sw_wal *w) {
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->queued, NULL);
     pthread_cond_init(&w->durable_cv, NULL);
-    sw_wal_buf_take(&w->pending);
+    sw_buf_init(&w->pending);
     pthread_create(&w->writer, NULL, sw_wal_writer, w);
     return w;
 }
@@ -375,6 +376,7 @@ uint64_t sw_wal_append(sw_wal *w, const void *payload, size_t len) {
     pthread_mutex_lock(&w->lock);
     uint64_t lsn = 0;
     if (!w->failed) {
+        if (!w->pending.data) sw_wal_buf_take(&w->pending);
         sw_buf_append(&w->pending, head, 8);
         sw_buf_append(&w->pending, payload, len);
         w->appended += 8 + len;
@@ -390,6 +392,7 @@ uint64_t sw_wal_append_fill(sw_wal *w, size_t len, void (*fill)(uint8_t *dst, vo
     pthread_mutex_lock(&w->lock);
     uint64_t lsn = 0;
     if (!w->failed) {
+        if (!w->pending.data) sw_wal_buf_take(&w->pending);
         sw_buf_reserve(&w->pending, 8 + len);
         uint8_t *head = (uint8_t *)w->pending.data + w->pending.len;
         fill(head + 8, arg);
