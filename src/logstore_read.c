@@ -511,7 +511,7 @@ static void collect_sources(merge *m) {
             ls_block *b = &seg->blocks[k];
             if (range_excludes(m, b->min_ts, b->max_ts) || !block_has_streams(m, b) ||
                 !ls_block_may_contain(b, m->terms, m->lens, m->nterms) ||
-                /* a JSON pattern's literal: an event can spell it with escapes only where a backslash is */
+                /* the prefilter's literal; for JSON only in blocks without a backslash, which could escape it */
                 (m->lit && (!m->lit_bs || (b->flags & LS_BF_NO_BACKSLASH)) && !ls_block_may_contain(b, &m->lit, &m->litlen, 1))) {
                 skipped++;
                 continue;

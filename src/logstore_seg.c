@@ -313,7 +313,7 @@ static void builder_free(seg_builder *sb) {
     ZSTD_freeCCtx(sb->zc);
 }
 
-/* The builder's buffers outlive one segment: a flusher packs one 16 MB head after another, and fresh
+/* The builder's buffers outlive one segment: a flusher packs one head after another, and fresh
  * buffers each time (the compression context alone is megabytes) cost page faults and zeroing per segment. */
 struct ls_scratch { seg_builder sb; ls_sev *part; uint8_t *kind; size_t part_cap; };
 
@@ -441,8 +441,7 @@ static int parse_block(ls_seg *g, ls_block *b, const uint8_t **pp, const uint8_t
     b->min_seq = get_u64(p + 44), b->max_seq = get_u64(p + 52);
     uint64_t foff = get_u64(p + 60);
     b->filter_bits = get_u32(p + 68);
-    b->flags = b->filter_bits & LS_BF_MASK; /* hints that allow skipping: unknown ones are ignored */
-    b->flags &= LS_BF_NO_BACKSLASH;
+    b->flags = b->filter_bits & LS_BF_NO_BACKSLASH; /* the low 6 bits hold flags; unknown ones are ignored */
     b->filter_bits &= ~LS_BF_MASK;
     uint32_t fcrc = get_u32(p + 72);
     b->nstreams = get_u32(p + 76);
