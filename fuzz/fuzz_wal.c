@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint16_t where = (uint16_t)(data[1] | data[2] << 8);
     int salted = (flags & 8) != 0, reused = salted && (flags & 16);
     size_t hdr = salted ? 16 : 8;
-    size_t cap = hdr + size * 6 + 64, n = hdr;
+    size_t cap = hdr + size * 8 + 64, n = hdr; /* each 2-byte length gives 8 bytes of header, twice when reused */
     uint8_t *file = malloc(cap);
     memcpy(file, !salted ? "SWWAL001" : reused ? "SWWALR02" : "SWWAL002", 8);
     uint32_t seed = 0;
