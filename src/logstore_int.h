@@ -147,7 +147,7 @@ struct sw_logstore {
     uint64_t spare_seq;                                  /* under fq_lock */
     uint64_t fast_backlog;                               /* LS_FAST_BACKLOG; tests lower it (under fq_lock) */
     int64_t rewrite_quiet_ms;                            /* LS_REWRITE_QUIET_MS; tests lower it (under fq_lock) */
-    _Atomic int64_t last_put_ms;                         /* sw_clock_now_ms of the latest put */
+    _Atomic int64_t last_put_ms;                         /* the latest put's now_ms (from sw_clock_now_ms) */
     atomic_uint_fast64_t rewritten;                      /* fast segments rewritten at LS_ZSTD_LEVEL */
     atomic_uint_fast64_t blocks_read, blocks_skipped, corrupt_blocks;
     size_t read_parallel;

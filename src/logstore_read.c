@@ -180,6 +180,7 @@ typedef struct merge {
     const char *lit;           /* sw_filter_prefilter's literal, or NULL */
     size_t litlen;
     int lit_bs;
+    int lit_blocks;            /* lit is not among terms: test it against block filters too */
     source *src; size_t nsrc, next;
     size_t consumed;           /* sources opened by this call (widens the opening window) */
     struct opener *op;         /* opening ahead, once more than one source is needed */
@@ -512,7 +513,8 @@ static void collect_sources(merge *m) {
             if (range_excludes(m, b->min_ts, b->max_ts) || !block_has_streams(m, b) ||
                 !ls_block_may_contain(b, m->terms, m->lens, m->nterms) ||
                 /* the prefilter's literal; for JSON only in blocks without a backslash, which could escape it */
-                (m->lit && (!m->lit_bs || (b->flags & LS_BF_NO_BACKSLASH)) && !ls_block_may_contain(b, &m->lit, &m->litlen, 1))) {
+                (m->lit_blocks && (!m->lit_bs || (b->flags & LS_BF_NO_BACKSLASH)) &&
+                 !ls_block_may_contain(b, &m->lit, &m->litlen, 1))) {
                 skipped++;
                 continue;
             }
@@ -647,6 +649,7 @@ long sw_logstore_filter(sw_logstore *s, const sw_log_scope *sc, const char *grou
     merge m = {.s = s, .sn = &sn, .fwd = 1, .filter = filter};
     if (filter) m.nterms = sw_filter_required_terms(filter, m.terms, m.lens, 16);
     if (filter && !sw_filter_prefilter(filter, &m.lit, &m.litlen, &m.lit_bs)) m.lit = NULL;
+    m.lit_blocks = m.lit && sw_filter_get_kind(filter) != SW_FILTER_TEXT; /* a text literal is one of terms */
     long n = rc = merge_cursor(&m, cursor, 0);
     if (rc == 0) {
         collect_sources(&m);

@@ -167,8 +167,9 @@ static ls_bstream *builder_stream(seg_builder *sb) {
     return &sb->streams[sb->nstreams++];
 }
 
-/* Encodes, compresses and filters ev[0..n) (sorted) as the next block of the file. */
-static int builder_add_block(seg_builder *sb, const ls_sev *ev, size_t n) {
+/* Encodes, compresses and filters ev[0..n) (sorted) as the next block of the file; flags is LS_BF_* of
+ * what the caller knows of the events (kept only with a filter). */
+static int builder_add_block(seg_builder *sb, const ls_sev *ev, size_t n, uint32_t flags) {
     if (sb->nblocks == sb->cap) {
         sb->cap = sb->cap ? sb->cap * 2 : 16;
         sb->blocks = sw_realloc(sb->blocks, sb->cap * sizeof *sb->blocks);
@@ -181,7 +182,6 @@ static int builder_add_block(seg_builder *sb, const ls_sev *ev, size_t n) {
     uint64_t pseq = 0, msg_bytes = 0;
     b->min_ts = INT64_MAX, b->max_ts = INT64_MIN, b->min_seq = UINT64_MAX;
     ls_bstream *st = NULL;
-    int backslash = 0;
     for (int c = 0; c < 4; c++) sw_buf_reset(&sb->col[c]);
     for (size_t i = 0; i < n; i++) {
         const ls_sev *e = &ev[i];
@@ -203,10 +203,7 @@ static int builder_add_block(seg_builder *sb, const ls_sev *ev, size_t n) {
         if (e->ts > b->max_ts) b->max_ts = e->ts;
         if (e->seq < b->min_seq) b->min_seq = e->seq;
         if (e->seq > b->max_seq) b->max_seq = e->seq;
-        if (sb->level >= LS_ZSTD_LIVE) {
-            trigram_add_message(&sb->tri, (const uint8_t *)e->msg, e->len);
-            backslash |= memchr(e->msg, '\\', e->len) != NULL;
-        }
+        if (sb->level >= LS_ZSTD_LIVE) trigram_add_message(&sb->tri, (const uint8_t *)e->msg, e->len);
     }
     sw_buf_reset(&sb->raw);
     for (int c = 0; c < 4; c++) put_u32(&sb->raw, (uint32_t)sb->col[c].len);
@@ -251,7 +248,7 @@ static int builder_add_block(seg_builder *sb, const ls_sev *ev, size_t n) {
     size_t foff = sb->filters.len;
     if (sb->level >= LS_ZSTD_LIVE) {
         trigram_emit(&sb->tri, &sb->filters, &b->filter_bits);
-        if (!backslash) b->flags |= LS_BF_NO_BACKSLASH;
+        b->flags = flags;
     } else {
         /* Packed fast while the flushers are behind: the filter, ~12 % of the packing's CPU, waits for the
          * dense rewrite at idle time. 64 bits all set pass every term, so readers scan the block. */
@@ -374,7 +371,8 @@ int ls_seg_build(ls_scratch *x, uint64_t gen, ls_sev *ev, size_t n, int level) {
         while (i >= cut[c]) c++;
         size_t j = i, bytes = 0;
         while (j < cut[c] && (j == i || bytes + ev[j].len <= LS_BLOCK_RAW)) bytes += ev[j++].len;
-        if (builder_add_block(sb, ev + i, j - i)) return -1;
+        /* the first part (no error word, no backslash) is free of escapes */
+        if (builder_add_block(sb, ev + i, j - i, level >= LS_ZSTD_LIVE && c == 0 ? LS_BF_NO_BACKSLASH : 0)) return -1;
         i = j;
     }
     uint64_t filters_off = sb->file.len;
