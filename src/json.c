@@ -175,6 +175,32 @@ static inline const char *sw_json_find_bslash(const char *s, const char *e) {
     return NULL;
 }
 
+/* Decodes the escape at bs (a backslash, with at least one byte after it before lim) onto *d and moves *d
+ * past it; *next is set past the escape. Returns 0, or -1 with err set. */
+static int sw_json_escape(sw_json_parser *j, const char *bs, const char *lim, char **d, const char **next) {
+    *next = bs + 2;
+    char c;
+    switch (bs[1]) {
+    case '"': c = '"'; break;
+    case '\\': c = '\\'; break;
+    case '/': c = '/'; break;
+    case 'b': c = '\b'; break;
+    case 'f': c = '\f'; break;
+    case 'n': c = '\n'; break;
+    case 'r': c = '\r'; break;
+    case 't': c = '\t'; break;
+    case 'u': {
+        long cp = sw_json_unicode_escape(j, bs + 1, lim, next);
+        if (cp < 0) return -1;
+        *d += sw_utf8_put(*d, (unsigned)cp);
+        return 0;
+    }
+    default: return sw_json_fail(j, bs, "invalid escape");
+    }
+    *(*d)++ = c;
+    return 0;
+}
+
 /* Decodes the string body [s, close) holding escapes into d (room for close - s bytes, which escapes
  * never exceed: each one shrinks or keeps its length). Returns the decoded length or -1. */
 static long sw_json_unescape(sw_json_parser *j, const char *s, const char *close, char *d) {
@@ -185,25 +211,7 @@ static long sw_json_unescape(sw_json_parser *j, const char *s, const char *close
         memcpy(d, s, run);
         d += run;
         if (!bs) break;
-        const char *next = bs + 2;
-        switch (bs[1]) {
-        case '"': *d++ = '"'; break;
-        case '\\': *d++ = '\\'; break;
-        case '/': *d++ = '/'; break;
-        case 'b': *d++ = '\b'; break;
-        case 'f': *d++ = '\f'; break;
-        case 'n': *d++ = '\n'; break;
-        case 'r': *d++ = '\r'; break;
-        case 't': *d++ = '\t'; break;
-        case 'u': {
-            long cp = sw_json_unicode_escape(j, bs + 1, close, &next);
-            if (cp < 0) return -1;
-            d += sw_utf8_put(d, (unsigned)cp);
-            break;
-        }
-        default: sw_json_fail(j, bs, "invalid escape"); return -1;
-        }
-        s = next;
+        if (sw_json_escape(j, bs, close, &d, &s)) return -1;
     }
     return (long)(d - d0);
 }
@@ -521,25 +529,49 @@ int sw_json_decode(sw_arena *a, const char *p, size_t n, sw_value **out, char *e
     return rc;
 }
 
-const char *sw_json_string_at(sw_arena *a, const char *p, const char *end, const char **s, size_t *len) {
-    sw_json_parser j = {.a = a, .start = p, .p = p, .end = end};
-    int esc = 0;
+const char *sw_json_string_into(const char *p, const char *end, char **dst, const char **s, size_t *len) {
+    /* Only the fields the string functions use: an initialiser would zero the whole parser, key cache
+     * included (1.6 KB per string, a tenth of PutLogEvents' decoding time). */
+    sw_json_parser j;
+    j.a = NULL, j.start = p, j.p = p, j.end = end, j.err = NULL, j.errlen = 0;
     if (p >= end || *p != '"') return NULL;
-    const char *close = sw_json_scan_string(&j, &esc);
-    if (!close) return NULL;
-    if (!esc) {
-        *s = p + 1;
-        *len = (size_t)(close - (p + 1));
-        return close + 1;
+    const unsigned char *q = (const unsigned char *)p + 1, *e = (const unsigned char *)end;
+    const char *run = p + 1; /* after the first escape: the bytes read but not yet copied start here */
+    char *d = NULL;          /* set at the first escape */
+    for (;;) {
+        q = sw_json_plain_end(q, e);
+        if (q >= e) return NULL;
+        unsigned c = *q;
+        if (c == '"') break;
+        if (c == '\\') {
+            if (e - q < 2) return NULL;
+            if (!d) d = *dst;
+            size_t n = (size_t)((const char *)q - run);
+            memcpy(d, run, n);
+            d += n;
+            if (sw_json_escape(&j, (const char *)q, end, &d, &run)) return NULL;
+            q = (const unsigned char *)run;
+        } else if (c < 0x20) {
+            return NULL;
+        } else {
+            size_t k = sw_utf8_seq(q, (size_t)(e - q));
+            if (!k) return NULL;
+            q += k;
+        }
     }
-    char *d = sw_arena_alloc_raw(a, (size_t)(close - (p + 1)) + 1);
-    if (!d) return NULL;
-    long n = sw_json_unescape(&j, p + 1, close, d);
-    if (n < 0) return NULL;
-    d[n] = '\0';
-    *s = d;
-    *len = (size_t)n;
-    return close + 1;
+    if (!d) {
+        *s = p + 1;
+        *len = (size_t)((const char *)q - (p + 1));
+    } else {
+        size_t n = (size_t)((const char *)q - run);
+        memcpy(d, run, n);
+        d += n;
+        *d = '\0';
+        *s = *dst;
+        *len = (size_t)(d - *dst);
+        *dst = d + 1;
+    }
+    return (const char *)q + 1;
 }
 
 /* ---- encoding ---- */

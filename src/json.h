@@ -35,11 +35,13 @@ typedef struct sw_json_num {
  * out->at and out->err set. Never reads outside [p, end). */
 int sw_json_scan_number(const char *p, const char *end, sw_json_num *out);
 
-/* Reads the string literal at p (p < end, p[0] == '"') exactly as sw_json_decode does (UTF-8 checked,
- * control characters and bad escapes refused). Without escapes, *s points into [p, end) itself (not
- * NUL-terminated); with them, the decoded text is in arena memory (NUL-terminated). Returns the byte
- * after the closing quote, or NULL when the literal is malformed or the arena is full. */
-const char *sw_json_string_at(sw_arena *a, const char *p, const char *end, const char **s, size_t *len);
+/* The JSON string literal at p (p < end, *p == '"'), checked as sw_json_decode checks strings (UTF-8,
+ * control characters, escapes) and decoded in one pass. Without escapes, *s points into [p, end) itself
+ * (not NUL-terminated) and *dst is left alone; with them, the decoded text is written at *dst,
+ * NUL-terminated, *s points at it and *dst moves past the NUL. *dst needs room for the literal's length
+ * with its quotes, which its decoded text and NUL never exceed. Returns the byte after the closing quote,
+ * or NULL when the literal is malformed. */
+const char *sw_json_string_into(const char *p, const char *end, char **dst, const char **s, size_t *len);
 
 /* Appends the JSON text of v: MAP -> object, LIST -> array, STRING -> string, BLOB -> base64 string,
  * TIME -> epoch seconds rounded to milliseconds, DOUBLE -> shortest round-trip number with NaN and

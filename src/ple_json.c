@@ -17,6 +17,7 @@ typedef struct sw_ple_shapes {
 typedef struct sw_ple_parser {
     sw_arena *a;
     const char *p, *end;
+    char *text;                  /* where the next string with escapes is decoded (room for the whole body) */
     const sw_ple_shapes *sh;
 } sw_ple_parser;
 
@@ -60,7 +61,7 @@ static inline int sw_ple_next(sw_ple_parser *j, char close, int *more) {
  * unless copy is set, which makes it a NUL-terminated arena string (names need that, messages do not). */
 static int sw_ple_string(sw_ple_parser *j, const sw_shape *s, int copy, const char **out, size_t *len) {
     sw_ple_ws(j);
-    const char *str, *next = j->p < j->end ? sw_json_string_at(j->a, j->p, j->end, &str, len) : NULL;
+    const char *str, *next = j->p < j->end ? sw_json_string_into(j->p, j->end, &j->text, &str, len) : NULL;
     if (!next) return SW_PLE_DECLINE;
     int in_body = str > j->p && str < next;
     j->p = next;
@@ -148,7 +149,9 @@ int sw_ple_json_decode(sw_arena *a, const sw_shape *input, const char *body, siz
     sw_ple_shapes sh;
     memset(out, 0, sizeof *out);
     if (!input || !body || len == 0 || sw_ple_shapes_init(input, &sh)) return SW_PLE_DECLINE;
-    sw_ple_parser j = {.a = a, .p = body, .end = body + len, .sh = &sh};
+    /* Decoded strings are never longer than their literals, which all fit in the body. */
+    sw_ple_parser j = {.a = a, .p = body, .end = body + len, .text = sw_arena_alloc_raw(a, len), .sh = &sh};
+    if (!j.text) return SW_PLE_DECLINE;
     if (sw_ple_expect(&j, '{')) return SW_PLE_DECLINE;
     int seen = 0, more = 1;
     sw_ple_ws(&j);

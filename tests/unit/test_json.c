@@ -401,6 +401,59 @@ static void test_null_err_buffer_allowed(void) {
     sw_arena_free(&a);
 }
 
+/* sw_json_string_into: one pass; text without escapes stays in the input, text with escapes is decoded
+ * into the caller's buffer (NUL-terminated, within the literal's length), and what sw_json_decode refuses
+ * is refused here too. */
+static void test_string_into(void) {
+    static const struct { const char *lit, *want; int in_place; } ok[] = {
+        {"\"plain text\"", "plain text", 1},
+        {"\"\"", "", 1},
+        {"\"caf\xc3\xa9\"", "caf\xc3\xa9", 1},
+        {"\"say \\\"hi\\\"\"", "say \"hi\"", 0},
+        {"\"\\\\\\/\\b\\f\\n\\r\\t\"", "\\/\b\f\n\r\t", 0},
+        {"\"\\u00e9\\u20ac\"", "\xc3\xa9\xe2\x82\xac", 0},
+        {"\"x\\ud83d\\ude00y\"", "x\xf0\x9f\x98\x80y", 0},
+        {"\"{\\\"level\\\":\\\"ERROR\\\"}\"", "{\"level\":\"ERROR\"}", 0},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        const char *lit = ok[i].lit, *end = lit + strlen(lit), *s = NULL;
+        char buf[64], *dst = buf;
+        size_t len = 0;
+        memset(buf, 'Z', sizeof buf);
+        const char *next = sw_json_string_into(lit, end, &dst, &s, &len);
+        T_ASSERT(next == end);
+        T_EQ_INT(len, strlen(ok[i].want));
+        T_ASSERT(memcmp(s, ok[i].want, len) == 0);
+        if (ok[i].in_place) {
+            T_ASSERT(s == lit + 1 && dst == buf);
+        } else {
+            T_ASSERT(s == buf && s[len] == '\0' && dst == buf + len + 1);
+            T_ASSERT((size_t)(dst - buf) <= strlen(lit)); /* the room the caller gives is enough */
+        }
+        /* what follows the literal is left to the caller */
+        char two[128];
+        snprintf(two, sizeof two, "%s,\"next\"", lit);
+        dst = buf;
+        T_ASSERT(sw_json_string_into(two, two + strlen(two), &dst, &s, &len) == two + strlen(lit));
+    }
+    static const char *bad[] = {
+        "\"unterminated", "\"ends in a backslash\\", "\"bad \\x escape\"", "\"ctl \x01 char\"", "\"tab\tinside\"",
+        "\"\\ud83d alone\"", "\"\\ude00 low\"", "\"\\u12g4\"", "\"\\u12\"", "\"bad \xc3\x28 utf8\"", "\"\xff\"", "no quote",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char buf[64], *dst = buf;
+        const char *s;
+        size_t len;
+        T_ASSERT(sw_json_string_into(bad[i], bad[i] + strlen(bad[i]), &dst, &s, &len) == NULL);
+        sw_arena a;
+        sw_arena_init(&a, 0);
+        sw_value *v;
+        char msg[128];
+        T_ASSERT(sw_json_decode(&a, bad[i], strlen(bad[i]), &v, msg, sizeof msg) != 0); /* the generic decoder agrees */
+        sw_arena_free(&a);
+    }
+}
+
 sw_test_case sw_tests[] = {
     {"scalars", test_scalars},
     {"containers", test_containers},
@@ -424,6 +477,7 @@ sw_test_case sw_tests[] = {
     {"hostile_arena_limit_every_size", test_hostile_arena_limit_every_size},
     {"many_children_outgrow_the_inline_stack", test_many_children_outgrow_the_inline_stack},
     {"null_err_buffer_allowed", test_null_err_buffer_allowed},
+    {"string_into", test_string_into},
     {NULL, NULL},
 };
 
