@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "filter.h"
 #include "logstore.h"
+#include "logs_corpus.h"
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@
 #define STREAMS_PER_GROUP 10
 #define STREAMS (GROUPS * STREAMS_PER_GROUP)
 #define BATCH_BYTES (1000 * 1000)
-#define RARE "kaboom_rare_7f3a9c"
+#define RARE LL_RARE
 
 static const sw_log_scope SC = {"123456789012", "us-east-1"};
 
@@ -34,79 +35,11 @@ static double now_s(void) {
 
 /* ---------- corpus ---------- */
 
+/* The corpus generator is bench/logs_corpus.h's (the wire benchmark's too), on one random state here. */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13, rng_state ^= rng_state >> 7, rng_state ^= rng_state << 17;
-    return rng_state;
-}
-static unsigned pick(unsigned n) { return (unsigned)(rnd() % n); }
-
-static const char *paths[] = {"/api/v1/users", "/api/v1/orders", "/api/v1/cart", "/static/app.js", "/healthz", "/api/v2/search",
-                              "/login", "/api/v1/payments", "/favicon.ico", "/api/v1/inventory/items"};
-static const char *agents[] = {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Safari/537.36",
-                               "Mozilla/5.0 (Macintosh; Intel Mac OS X 13_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Safari/605.1.15",
-                               "curl/8.4.0", "python-requests/2.31.0", "ELB-HealthChecker/2.0", "okhttp/4.11.0"};
-static const char *services[] = {"checkout", "cart", "auth", "search", "inventory", "payments"};
-static const char *msgs[] = {"order placed", "cache miss", "user logged in", "payment authorized", "item reserved", "search completed",
-                             "token refreshed", "request throttled"};
-static const char *classes[] = {"com.example.shop.OrderService", "com.example.shop.PaymentClient", "com.example.shop.CartController",
-                                "com.example.shop.InventoryRepository", "org.springframework.web.servlet.DispatcherServlet"};
-static const char *exceptions[] = {"java.lang.IllegalStateException: order already settled",
-                                   "java.net.SocketTimeoutException: connect timed out",
-                                   "java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after 30000ms.",
-                                   "java.lang.NullPointerException: Cannot invoke \"String.length()\" because \"name\" is null",
-                                   "org.springframework.dao.DataIntegrityViolationException: could not execute statement"};
-
-static void hex(char *out, int n) {
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < n; i++) out[i] = digits[pick(16)];
-    out[n] = 0;
-}
-
-static void clock_text(int64_t ms, char *iso, char *clf, char *app) {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(iso, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    strftime(clf, 40, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-    strftime(app, 32, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-/* One event of the given stream kind into out; returns its length. */
+static unsigned pick(unsigned n) { return ll_pick(&rng_state, n); }
 static int make_event(int kind, int64_t ms, int error_pct, int rare, char *out, size_t cap) {
-    char iso[32], clf[40], app[32], id[40];
-    clock_text(ms, iso, clf, app);
-    int err = (int)pick(1000) < error_pct * 10;
-    int n = 0;
-    hex(id, 32);
-    if (kind == 0) {
-        int status = err ? 500 + (int)pick(4) : (pick(10) ? 200 : 304 - (int)pick(2) * 104);
-        n = snprintf(out, cap, "10.%u.%u.%u - - [%s] \"%s %s/%u?page=%u HTTP/1.1\" %d %u \"-\" \"%s\" rt=%u.%03u req_id=%.16s%s%s",
-                     pick(8), pick(256), pick(256), clf, pick(5) ? "GET" : "POST", paths[pick(10)], pick(100000), pick(20), status,
-                     pick(50000), agents[pick(6)], pick(3), pick(1000), id, err ? " ERROR upstream reset" : "", rare ? " " RARE : "");
-    } else if (kind == 1) {
-        n = snprintf(out, cap,
-                     "{\"ts\":\"%s.%03dZ\",\"level\":\"%s\",\"service\":\"%s\",\"trace_id\":\"%s\",\"msg\":\"%s%s\",\"user_id\":%u,"
-                     "\"latency_ms\":%u,\"status\":%d,\"path\":\"%s\"}",
-                     iso, (int)(ms % 1000), err ? "ERROR" : pick(10) ? "INFO" : "WARN", services[pick(6)], id,
-                     err ? "request failed: connection reset" : msgs[pick(8)], rare ? " " RARE : "", pick(1000000), pick(err ? 30000 : 500),
-                     err ? 500 + (int)pick(4) : 200, paths[pick(10)]);
-    } else {
-        const char *cls = classes[pick(5)];
-        if (err && pick(2)) {  /* half the errors come with a stack trace */
-            n = snprintf(out, cap, "%s,%03d ERROR [http-nio-8080-exec-%u] %s - Failed to process order %u%s\n%s", app, (int)(ms % 1000),
-                         pick(200), cls, pick(1000000), rare ? " " RARE : "", exceptions[pick(5)]);
-            int frames = 8 + (int)pick(10);
-            for (int f = 0; f < frames && n < (int)cap - 200; f++)
-                n += snprintf(out + n, cap - (size_t)n, "\n\tat %s.%s(%s.java:%u)", classes[pick(5)],
-                              f % 3 ? "invoke" : "handleRequest", "Source", 20 + pick(400));
-        } else {
-            n = snprintf(out, cap, "%s,%03d %s [http-nio-8080-exec-%u] %s - %s id=%u customer=%u duration=%ums%s%s", app, (int)(ms % 1000),
-                         err ? "ERROR" : pick(20) ? "INFO" : "DEBUG", pick(200), cls, msgs[pick(8)], pick(1000000), pick(100000),
-                         pick(2000), err ? " timeout=30000" : "", rare ? " " RARE : "");
-        }
-    }
-    return n < (int)cap ? n : (int)cap - 1;
+    return ll_make_event(&rng_state, kind, ms, error_pct, rare, out, cap);
 }
 
 typedef struct batch { sw_log_event *ev; size_t n; } batch;

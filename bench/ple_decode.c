@@ -1,13 +1,14 @@
 /* ple_decode.c -- micro-benchmark: decoding a 1 MB PutLogEvents body (AWS JSON 1.1) with the one-pass decoder
- * (src/ple_json.c, what the server runs) against jansson's json_loadb on the same body. The messages mix
- * the three kinds of line of the logs benchmark's corpus (bench/logs_loadgen.c): access-log lines and JSON
- * lines, whose quotes the body escapes, and plain application lines.
+ * (src/ple_json.c, what the server runs) against jansson's json_loadb on the same body. The messages are
+ * the logs benchmark's corpus (bench/logs_corpus.h), its three kinds of stream in turn, 3 % errors:
+ * access-log and JSON lines, whose quotes the body escapes, and Java application logs.
  *
  * Build and run (after `make`):
- *   cc -O2 -std=c11 -D_GNU_SOURCE -Isrc -pthread -o build/ple_decode bench/ple_decode.c \
+ *   cc -O2 -std=c11 -D_GNU_SOURCE -Isrc -Ibench -pthread -o build/ple_decode bench/ple_decode.c \
  *      $(find build/obj -name '*.o' ! -name main.o) -lmicrohttpd -ljansson -lcurl -lcrypto -lz -ldeflate -lzstd \
  *      -llz4 -lpcre2-8 -lm && build/ple_decode */
 #include "buf.h"
+#include "logs_corpus.h"
 #include "json.h"
 #include "model.h"
 #include "ple.h"
@@ -28,40 +29,26 @@ static double now_s(void) {
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void message(sw_buf *m, int i) {
-    sw_buf_reset(m);
-    switch (i % 3) {
-    case 0:
-        sw_buf_printf(m, "10.%d.%d.%d - - [03/Dec/2026:16:06:%02d +0000] \"GET /api/v1/orders/%d?page=%d HTTP/1.1\" %d %d "
-                      "\"-\" \"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0\" "
-                      "rt=%d.%03d req_id=%08x%08x", i % 7, i % 251, i % 253, i % 60, i * 7 % 100000, i % 20,
-                      i % 50 ? 200 : 503, i * 37 % 20000, i % 3, i % 1000, i * 2654435761u, i * 40503u);
-        break;
-    case 1:
-        sw_buf_printf(m, "{\"ts\":\"2026-12-03T16:06:%02d.%03dZ\",\"level\":\"%s\",\"service\":\"checkout\","
-                      "\"msg\":\"payment authorised\",\"order_id\":%d,\"amount\":%d.%02d,\"trace\":\"%08x\"}",
-                      i % 60, i % 1000, i % 40 ? "INFO" : "ERROR", i, i % 500, i % 100, i * 2654435761u);
-        break;
-    default:
-        sw_buf_printf(m, "2026-12-03 16:06:%02d,%03d INFO [http-nio-8080-exec-%d] com.example.shop.CartController - "
-                      "item reserved id=%d customer=%d duration=%dms", i % 60, i % 1000, i % 200, i * 13 % 1000000,
-                      i * 7 % 100000, i % 3000);
-    }
-}
-
-int main(void) {
+/* Usage: ple_decode [KIND [sw]] -- KIND 0, 1 or 2: every message of that kind (a request carries one stream,
+ * so one kind); -1 (the default): the three in turn. "sw" times the one-pass decoder alone (for perf). */
+int main(int argc, char **argv) {
+    int kind = argc > 1 ? atoi(argv[1]) : -1;
+    int sw_only = argc > 2 && strcmp(argv[2], "sw") == 0;
     char err[256];
     sw_model *model = sw_model_load(sw_model_logs, (size_t)(sw_model_logs_end - sw_model_logs), err, sizeof err);
     const sw_operation *op = model ? sw_model_op(model, "PutLogEvents", 12) : NULL;
     if (!op) { fprintf(stderr, "model: %s\n", err); return 1; }
-    sw_buf b, m;
-    sw_buf_init(&b), sw_buf_init(&m);
-    sw_buf_puts(&b, "{\"logGroupName\":\"/ecs/checkout\",\"logStreamName\":\"task-1\",\"logEvents\":[");
+    sw_buf b;
+    sw_buf_init(&b);
+    sw_buf_puts(&b, "{\"logGroupName\":\"/bench/group-00\",\"logStreamName\":\"i-0000/app/mixed\",\"logEvents\":[");
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    static char ev[8192];
     int n = 0;
     for (; b.len < BODY_BYTES; n++) {
-        message(&m, n);
-        sw_buf_printf(&b, "%s{\"timestamp\":%lld,\"message\":", n ? "," : "", 1764777961000LL + n);
-        sw_json_put_string(&b, m.data, m.len);
+        long long ms = 1764777961000LL + n;
+        int len = ll_make_event(&rng, kind >= 0 && kind < 3 ? kind : n % 3, ms, 3, 0, ev, sizeof ev);
+        sw_buf_printf(&b, "%s{\"timestamp\":%lld,\"message\":", n ? "," : "", ms);
+        sw_json_put_string(&b, ev, (size_t)len);
         sw_buf_putc(&b, '}');
     }
     sw_buf_puts(&b, "]}");
@@ -75,6 +62,7 @@ int main(void) {
         t = now_s() - t;
         if (t < best_sw) best_sw = t;
         sw_arena_free(&a);
+        if (sw_only) continue;
         json_error_t jerr;
         t = now_s();
         json_t *v = json_loadb(b.data, b.len, 0, &jerr);
@@ -85,8 +73,8 @@ int main(void) {
     }
     printf("body: %zu bytes, %d events; best of %d rounds\n", b.len, n, ROUNDS);
     printf("sw_ple_json_decode  %7.3f ms/body  %6.0f MB/s\n", best_sw * 1e3, b.len / best_sw / 1e6);
-    printf("jansson json_loadb  %7.3f ms/body  %6.0f MB/s\n", best_jansson * 1e3, b.len / best_jansson / 1e6);
-    sw_buf_free(&b), sw_buf_free(&m);
+    if (!sw_only) printf("jansson json_loadb  %7.3f ms/body  %6.0f MB/s\n", best_jansson * 1e3, b.len / best_jansson / 1e6);
+    sw_buf_free(&b);
     sw_model_free(model);
     return 0;
 }
