@@ -529,6 +529,31 @@ int sw_json_decode(sw_arena *a, const char *p, size_t n, sw_value **out, char *e
     return rc;
 }
 
+/* Like sw_json_plain_end, copying what it passes over to *d (advanced as far as s): 16-byte stores, so up
+ * to 15 bytes past the copy's end are written too. */
+static inline const unsigned char *sw_json_plain_copy(const unsigned char *s, const unsigned char *e, char **d) {
+    char *o = *d;
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+    while (e - s >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+        _mm_storeu_si128((__m128i *)(void *)o, x);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                                 _mm_cmplt_epi8(x, space));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits) {
+            unsigned k = (unsigned)__builtin_ctz(bits);
+            *d = o + k;
+            return s + k;
+        }
+        s += 16, o += 16;
+    }
+#endif
+    while (s < e && sw_json_plain[*s]) *o++ = (char)*s++;
+    *d = o;
+    return s;
+}
+
 const char *sw_json_string_into(const char *p, const char *end, char **dst, const char **s, size_t *len) {
     /* Only the fields the string functions use: an initialiser would zero the whole parser, key cache
      * included (1.6 KB per string, a tenth of PutLogEvents' decoding time). */
@@ -536,26 +561,28 @@ const char *sw_json_string_into(const char *p, const char *end, char **dst, cons
     j.a = NULL, j.start = p, j.p = p, j.end = end, j.err = NULL, j.errlen = 0;
     if (p >= end || *p != '"') return NULL;
     const unsigned char *q = (const unsigned char *)p + 1, *e = (const unsigned char *)end;
-    const char *run = p + 1; /* after the first escape: the bytes read but not yet copied start here */
-    char *d = NULL;          /* set at the first escape */
+    char *d = NULL; /* from the first escape on, the decoded text is written here as q advances */
     for (;;) {
-        q = sw_json_plain_end(q, e);
+        q = d ? sw_json_plain_copy(q, e, &d) : sw_json_plain_end(q, e);
         if (q >= e) return NULL;
         unsigned c = *q;
         if (c == '"') break;
         if (c == '\\') {
             if (e - q < 2) return NULL;
-            if (!d) d = *dst;
-            size_t n = (size_t)((const char *)q - run);
-            memcpy(d, run, n);
-            d += n;
-            if (sw_json_escape(&j, (const char *)q, end, &d, &run)) return NULL;
-            q = (const unsigned char *)run;
+            if (!d) {
+                size_t n = (size_t)((const char *)q - (p + 1));
+                memcpy(*dst, p + 1, n);
+                d = *dst + n;
+            }
+            const char *next;
+            if (sw_json_escape(&j, (const char *)q, end, &d, &next)) return NULL;
+            q = (const unsigned char *)next;
         } else if (c < 0x20) {
             return NULL;
         } else {
             size_t k = sw_utf8_seq(q, (size_t)(e - q));
             if (!k) return NULL;
+            if (d) memcpy(d, q, k), d += k;
             q += k;
         }
     }
@@ -563,9 +590,6 @@ const char *sw_json_string_into(const char *p, const char *end, char **dst, cons
         *s = p + 1;
         *len = (size_t)((const char *)q - (p + 1));
     } else {
-        size_t n = (size_t)((const char *)q - run);
-        memcpy(d, run, n);
-        d += n;
         *d = '\0';
         *s = *dst;
         *len = (size_t)(d - *dst);

@@ -39,8 +39,9 @@ int sw_json_scan_number(const char *p, const char *end, sw_json_num *out);
  * control characters, escapes) and decoded in one pass. Without escapes, *s points into [p, end) itself
  * (not NUL-terminated) and *dst is left alone; with them, the decoded text is written at *dst,
  * NUL-terminated, *s points at it and *dst moves past the NUL. *dst needs room for the literal's length
- * with its quotes, which its decoded text and NUL never exceed. Returns the byte after the closing quote,
- * or NULL when the literal is malformed. */
+ * with its quotes (which its decoded text and NUL never exceed) plus 16 bytes: the copy stores 16 bytes at a
+ * time and may write up to 15 past the NUL. Returns the byte after the closing quote, or NULL when the
+ * literal is malformed. */
 const char *sw_json_string_into(const char *p, const char *end, char **dst, const char **s, size_t *len);
 
 /* Appends the JSON text of v: MAP -> object, LIST -> array, STRING -> string, BLOB -> base64 string,

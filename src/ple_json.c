@@ -149,8 +149,9 @@ int sw_ple_json_decode(sw_arena *a, const sw_shape *input, const char *body, siz
     sw_ple_shapes sh;
     memset(out, 0, sizeof *out);
     if (!input || !body || len == 0 || sw_ple_shapes_init(input, &sh)) return SW_PLE_DECLINE;
-    /* Decoded strings are never longer than their literals, which all fit in the body. */
-    sw_ple_parser j = {.a = a, .p = body, .end = body + len, .text = sw_arena_alloc_raw(a, len), .sh = &sh};
+    /* Decoded strings are never longer than their literals, which all fit in the body (+16: see
+     * sw_json_string_into). */
+    sw_ple_parser j = {.a = a, .p = body, .end = body + len, .text = sw_arena_alloc_raw(a, len + 16), .sh = &sh};
     if (!j.text) return SW_PLE_DECLINE;
     if (sw_ple_expect(&j, '{')) return SW_PLE_DECLINE;
     int seen = 0, more = 1;

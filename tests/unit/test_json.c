@@ -414,10 +414,13 @@ static void test_string_into(void) {
         {"\"\\u00e9\\u20ac\"", "\xc3\xa9\xe2\x82\xac", 0},
         {"\"x\\ud83d\\ude00y\"", "x\xf0\x9f\x98\x80y", 0},
         {"\"{\\\"level\\\":\\\"ERROR\\\"}\"", "{\"level\":\"ERROR\"}", 0},
+        /* runs of 16 bytes and more after an escape (copied 16 at a time), and UTF-8 among them */
+        {"\"a\\tthirty-two bytes of plain text to copy, caf\xc3\xa9 \xe2\x82\xac, then\\nmore than sixteen bytes again\"",
+         "a\tthirty-two bytes of plain text to copy, caf\xc3\xa9 \xe2\x82\xac, then\nmore than sixteen bytes again", 0},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         const char *lit = ok[i].lit, *end = lit + strlen(lit), *s = NULL;
-        char buf[64], *dst = buf;
+        char buf[256], *dst = buf;
         size_t len = 0;
         memset(buf, 'Z', sizeof buf);
         const char *next = sw_json_string_into(lit, end, &dst, &s, &len);
@@ -431,7 +434,7 @@ static void test_string_into(void) {
             T_ASSERT((size_t)(dst - buf) <= strlen(lit)); /* the room the caller gives is enough */
         }
         /* what follows the literal is left to the caller */
-        char two[128];
+        char two[256];
         snprintf(two, sizeof two, "%s,\"next\"", lit);
         dst = buf;
         T_ASSERT(sw_json_string_into(two, two + strlen(two), &dst, &s, &len) == two + strlen(lit));
