@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,9 @@ struct sw_http {
     sw_server *srv;
     atomic_int in_flight;
     int port;
+    pthread_mutex_t conns_mu; /* the open connections' sockets, for sw_http_stop */
+    int *conns;
+    size_t n_conns, cap_conns;
 };
 
 typedef struct sw_conn_req {
@@ -141,6 +145,27 @@ static void sw_on_completed(void *cls, struct MHD_Connection *conn, void **state
     atomic_fetch_sub(&h->in_flight, 1);
 }
 
+/* Keeps the set of open connection sockets. MHD reports CLOSED before it closes the socket, so a
+ * socket in the set is still this connection's while the mutex is held. */
+static void sw_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context, enum MHD_ConnectionNotificationCode code) {
+    sw_http *h = cls;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci) return;
+    int fd = ci->connect_fd;
+    pthread_mutex_lock(&h->conns_mu);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        if (h->n_conns == h->cap_conns) {
+            h->cap_conns = h->cap_conns ? h->cap_conns * 2 : 16;
+            h->conns = sw_realloc(h->conns, h->cap_conns * sizeof *h->conns);
+        }
+        h->conns[h->n_conns++] = fd;
+    } else {
+        for (size_t i = 0; i < h->n_conns; i++)
+            if (h->conns[i] == fd) { h->conns[i] = h->conns[--h->n_conns]; break; }
+    }
+    pthread_mutex_unlock(&h->conns_mu);
+}
+
 sw_http *sw_http_start(sw_server *srv, const char *host, int port, int max_connections, char *err, size_t errlen) {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
@@ -149,6 +174,7 @@ sw_http *sw_http_start(sw_server *srv, const char *host, int port, int max_conne
     }
     sw_http *h = sw_calloc(1, sizeof *h);
     h->srv = srv;
+    pthread_mutex_init(&h->conns_mu, NULL);
     /* One thread per connection: a request waiting for the log's group commit blocks only its own
      * connection (a shared pool thread would stall every connection it serves; measured). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC;
@@ -160,10 +186,12 @@ sw_http *sw_http_start(sw_server *srv, const char *host, int port, int max_conne
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
                             MHD_OPTION_UNESCAPE_CALLBACK, sw_keep_escaped, NULL,
                             MHD_OPTION_NOTIFY_COMPLETED, sw_on_completed, h,
+                            MHD_OPTION_NOTIFY_CONNECTION, sw_on_connection, h,
                             MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
                             MHD_OPTION_END);
     if (!h->d) {
         snprintf(err, errlen, "cannot listen on %s:%d (address in use or not permitted)", host, port);
+        pthread_mutex_destroy(&h->conns_mu);
         sw_free(h);
         return NULL;
     }
@@ -174,10 +202,31 @@ sw_http *sw_http_start(sw_server *srv, const char *host, int port, int max_conne
 
 int sw_http_port(sw_http *h) { return h->port; }
 
+/* libmicrohttpd 0.9.75 crashes when MHD_stop_daemon meets a connection thread answering a malformed
+ * request by itself: once the daemon is marked as shutting down, MHD_queue_response returns MHD_YES
+ * without attaching the response, and the error path then builds headers from a NULL response
+ * (SEGV at 0x98). So no connection may be open when MHD_stop_daemon runs: after the requests in
+ * flight finish, every open socket is shut down and its thread left to close it. */
 void sw_http_stop(sw_http *h, int timeout_ms) {
     if (!h) return;
-    MHD_quiesce_daemon(h->d);  /* stop accepting; connections already open finish their requests */
-    for (int waited = 0; atomic_load(&h->in_flight) > 0 && waited < timeout_ms; waited += 10) usleep(10000);
+    /* stop accepting; connections already open finish their requests. The listen socket is ours to
+     * close from here on (MHD_stop_daemon leaves a quiesced daemon's socket open: the port would stay
+     * bound, queueing connections nobody accepts). */
+    MHD_socket listen_fd = MHD_quiesce_daemon(h->d);
+    int waited = 0;
+    for (; atomic_load(&h->in_flight) > 0 && waited < timeout_ms; waited += 10) usleep(10000);
+    /* shut down again on every pass: a connection accepted just before the quiesce may register late */
+    for (int left = 2000;; left -= 10) {
+        pthread_mutex_lock(&h->conns_mu);
+        size_t open = h->n_conns;
+        for (size_t i = 0; i < open; i++) shutdown(h->conns[i], SHUT_RDWR);
+        pthread_mutex_unlock(&h->conns_mu);
+        if (open == 0 || left <= 0) break;
+        usleep(10000);
+    }
     MHD_stop_daemon(h->d);
+    if (listen_fd != MHD_INVALID_SOCKET) close(listen_fd);
+    pthread_mutex_destroy(&h->conns_mu);
+    sw_free(h->conns);
     sw_free(h);
 }
