@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,23 +147,28 @@ static void sw_on_completed(void *cls, struct MHD_Connection *conn, void **state
 }
 
 /* Keeps the set of open connection sockets. MHD reports CLOSED before it closes the socket, so a
- * socket in the set is still this connection's while the mutex is held. */
+ * socket in the set is still this connection's while the mutex is held. The socket is remembered in the
+ * connection's context at STARTED, so CLOSED removes exactly what STARTED added. */
 static void sw_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context, enum MHD_ConnectionNotificationCode code) {
     sw_http *h = cls;
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (!ci) return;
-    int fd = ci->connect_fd;
-    pthread_mutex_lock(&h->conns_mu);
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci) return;
+        *socket_context = (void *)(intptr_t)(ci->connect_fd + 1);
+        pthread_mutex_lock(&h->conns_mu);
         if (h->n_conns == h->cap_conns) {
             h->cap_conns = h->cap_conns ? h->cap_conns * 2 : 16;
             h->conns = sw_realloc(h->conns, h->cap_conns * sizeof *h->conns);
         }
-        h->conns[h->n_conns++] = fd;
-    } else {
-        for (size_t i = 0; i < h->n_conns; i++)
-            if (h->conns[i] == fd) { h->conns[i] = h->conns[--h->n_conns]; break; }
+        h->conns[h->n_conns++] = ci->connect_fd;
+        pthread_mutex_unlock(&h->conns_mu);
+        return;
     }
+    int fd = (int)(intptr_t)*socket_context - 1;
+    if (fd < 0) return;
+    pthread_mutex_lock(&h->conns_mu);
+    for (size_t i = 0; i < h->n_conns; i++)
+        if (h->conns[i] == fd) { h->conns[i] = h->conns[--h->n_conns]; break; }
     pthread_mutex_unlock(&h->conns_mu);
 }
 
