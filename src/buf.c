@@ -52,6 +52,22 @@ void sw_buf_printf(sw_buf *b, const char *fmt, ...) {
     b->len += (size_t)n;
 }
 
+/* Responses carry an integer per timestamp and id: vsnprintf's format parsing cost more than the digits. */
+void sw_buf_put_u64_dec(sw_buf *b, uint64_t v) {
+    char tmp[20], *e = tmp + sizeof tmp, *o = e;
+    do *--o = (char)('0' + v % 10), v /= 10; while (v);
+    sw_buf_append(b, o, (size_t)(e - o));
+}
+
+void sw_buf_put_i64(sw_buf *b, int64_t v) {
+    if (v < 0) {
+        sw_buf_putc(b, '-');
+        sw_buf_put_u64_dec(b, 0 - (uint64_t)v); /* INT64_MIN too: its magnitude fits in uint64_t */
+    } else {
+        sw_buf_put_u64_dec(b, (uint64_t)v);
+    }
+}
+
 void sw_buf_put_u8(sw_buf *b, uint8_t v) { sw_buf_append(b, &v, 1); }
 void sw_buf_put_u16be(sw_buf *b, uint16_t v) {
     uint8_t t[2] = {(uint8_t)(v >> 8), (uint8_t)v};
@@ -151,7 +167,7 @@ static int sw_buf_put_short(sw_buf *b, double d) {
 void sw_buf_put_double(sw_buf *b, double d) {
     if (!isfinite(d)) { sw_buf_puts(b, "0"); return; }
     if (fabs(d) < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
-        sw_buf_printf(b, "%lld", (long long)d);
+        sw_buf_put_i64(b, (int64_t)d);
         return;
     }
     if (d != 0 && sw_buf_put_fixed6(b, d) == 0) return;

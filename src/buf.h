@@ -22,6 +22,9 @@ void sw_buf_put_u8(sw_buf *b, uint8_t v);
 void sw_buf_put_u16be(sw_buf *b, uint16_t v);
 void sw_buf_put_u32be(sw_buf *b, uint32_t v);
 void sw_buf_put_u64be(sw_buf *b, uint64_t v);
+/* Decimal text of v, as printf's %lld / %llu would write it. */
+void sw_buf_put_i64(sw_buf *b, int64_t v);
+void sw_buf_put_u64_dec(sw_buf *b, uint64_t v);
 /* Shortest round-trip decimal form of a double ("1", "0.5", "1e+300"); never "nan"/"inf". */
 void sw_buf_put_double(sw_buf *b, double d);
 /* Takes ownership of the bytes: the buffer is left empty. Caller frees with sw_free. */

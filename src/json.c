@@ -700,7 +700,7 @@ void sw_json_encode(sw_buf *b, const sw_value *v) {
     switch (v->type) {
     case SW_V_NULL: sw_buf_puts(b, "null"); break;
     case SW_V_BOOL: sw_buf_puts(b, v->u.b ? "true" : "false"); break;
-    case SW_V_INT: sw_buf_printf(b, "%lld", (long long)v->u.i); break;
+    case SW_V_INT: sw_buf_put_i64(b, v->u.i); break;
     case SW_V_DOUBLE: sw_json_put_double(b, v->u.d); break;
     case SW_V_TIME: sw_json_put_time(b, v->u.d); break;
     case SW_V_STRING: sw_json_put_string(b, v->u.str.s, v->u.str.len); break;

@@ -331,35 +331,55 @@ static int sw_put_log_events_json(sw_ctx *ctx, const sw_operation *op, const cha
 
 /* ---------- reading events ---------- */
 
-typedef struct sw_events_out { sw_ctx *ctx; sw_value *list; int with_stream; int failed; } sw_events_out;
+/* A page holds up to 10,000 events from a few streams: each stream's name value is made once per page
+ * (a small cache keyed by the name's address, stable while the read runs) instead of once per event. */
+#define SW_EVENTS_NAMES 16
+typedef struct sw_events_out {
+    sw_ctx *ctx;
+    sw_value *list;
+    int with_stream;
+    int failed;
+    const char *name_key[SW_EVENTS_NAMES];
+    sw_value *name_val[SW_EVENTS_NAMES];
+} sw_events_out;
 
-static sw_value *sw_event_value(sw_ctx *ctx, const char *stream, const sw_log_event *e, uint64_t id) {
+static sw_value *sw_stream_name_value(sw_events_out *o, const char *stream) {
+    size_t slot = ((uintptr_t)stream >> 4) % SW_EVENTS_NAMES;
+    if (o->name_key[slot] != stream) {
+        o->name_val[slot] = sw_str(o->ctx, stream);
+        o->name_key[slot] = o->name_val[slot] ? stream : NULL;
+    }
+    return o->name_val[slot];
+}
+
+static sw_value *sw_event_value(sw_events_out *o, const char *stream, const sw_log_event *e, uint64_t id) {
+    sw_ctx *ctx = o->ctx;
     sw_value *m = sw_v_map(ctx->arena);
     sw_error err;
-    char eid[64];
     if (!m) return NULL;
-    if (stream && sw_put(ctx, m, "logStreamName", sw_str(ctx, stream), &err)) return NULL;
+    if (stream && sw_put(ctx, m, "logStreamName", sw_stream_name_value(o, stream), &err)) return NULL;
     if (sw_put(ctx, m, "timestamp", sw_int(ctx, e->timestamp_ms), &err) ||
         sw_put(ctx, m, "message", sw_v_string(ctx->arena, e->message, e->len), &err) ||
         sw_put(ctx, m, "ingestionTime", sw_int(ctx, e->ingestion_ms), &err))
         return NULL;
     if (stream) {
-        /* eventId: unique and stable for an event (its position in the store). */
-        snprintf(eid, sizeof eid, "%020" PRIu64, id);
-        if (sw_put(ctx, m, "eventId", sw_str(ctx, eid), &err)) return NULL;
+        /* eventId: unique and stable for an event (its position in the store), 20 digits as "%020" PRIu64 */
+        char eid[20];
+        for (int i = 19; i >= 0; i--, id /= 10) eid[i] = (char)('0' + id % 10);
+        if (sw_put(ctx, m, "eventId", sw_v_string(ctx->arena, eid, sizeof eid), &err)) return NULL;
     }
     return m;
 }
 
 static void sw_stream_event(const sw_log_event *e, uint64_t id, void *arg) {
     sw_events_out *o = arg;
-    sw_value *v = sw_event_value(o->ctx, NULL, e, id);
+    sw_value *v = sw_event_value(o, NULL, e, id);
     o->failed |= !v || sw_v_list_push(o->ctx->arena, o->list, v);
 }
 
 static void sw_group_event(const char *stream, const sw_log_event *e, uint64_t id, void *arg) {
     sw_events_out *o = arg;
-    sw_value *v = sw_event_value(o->ctx, stream, e, id);
+    sw_value *v = sw_event_value(o, stream, e, id);
     o->failed |= !v || sw_v_list_push(o->ctx->arena, o->list, v);
 }
 
@@ -386,7 +406,7 @@ static int sw_get_log_events(sw_ctx *ctx, const sw_value *in, sw_value **out, sw
     int64_t start, end;
     sw_time_bounds(in, &start, &end);
     sw_log_scope sc = sw_scope(ctx);
-    sw_events_out o = {ctx, sw_v_list(ctx->arena), 0, 0};
+    sw_events_out o = {ctx, sw_v_list(ctx->arena), 0, 0, {0}, {0}};
     /* Empty page: both ids stay at the position read from, so a token comes back unchanged. A first
      * read from the tail of an empty stream answers position 0, from which nothing follows. */
     uint64_t first = forward || pos != UINT64_MAX ? pos : 0, last = first;
@@ -429,7 +449,7 @@ static int sw_filter_log_events(sw_ctx *ctx, const sw_value *in, sw_value **out,
     int64_t start, end;
     sw_time_bounds(in, &start, &end);
     sw_log_scope sc = sw_scope(ctx);
-    sw_events_out o = {ctx, sw_v_list(ctx->arena), 1, 0};
+    sw_events_out o = {ctx, sw_v_list(ctx->arena), 1, 0, {0}, {0}};
     uint64_t next = 0;
     long n = sw_logstore_filter(ctx->logs, &sc, group, streams, nstreams, prefix, start, end, f, cursor,
                                 (size_t)sw_v_get_int(in, "limit", 10000), SW_LOGS_PAGE_BYTES, sw_group_event, &o, &next);

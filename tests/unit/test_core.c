@@ -521,7 +521,35 @@ static void test_double_printing_round_trips(void) {
     sw_buf_free(&b);
 }
 
+/* sw_buf_put_i64 / sw_buf_put_u64_dec write what printf's %lld and %llu write, extremes included. */
+static void test_integer_printing_matches_printf(void) {
+    static const int64_t fixed[] = {0, 1, -1, 9, 10, -10, 99, 100, 1764800000000LL, -1764800000000LL, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    sw_buf b;
+    sw_buf_init(&b);
+    char ref[48];
+    for (size_t i = 0; i < 100000 + sizeof fixed / sizeof fixed[0]; i++) {
+        int64_t v;
+        if (i < sizeof fixed / sizeof fixed[0]) v = fixed[i];
+        else { x ^= x << 13, x ^= x >> 7, x ^= x << 17; v = (int64_t)(x >> (x % 64)); if (x & 1) v = -v; }
+        sw_buf_reset(&b);
+        sw_buf_put_i64(&b, v);
+        snprintf(ref, sizeof ref, "%lld", (long long)v);
+        if (strcmp(b.data, ref) != 0) { T_FAIL_("%s printed as %s", ref, b.data); break; }
+        sw_buf_reset(&b);
+        sw_buf_put_u64_dec(&b, (uint64_t)v);
+        snprintf(ref, sizeof ref, "%llu", (unsigned long long)(uint64_t)v);
+        if (strcmp(b.data, ref) != 0) { T_FAIL_("%s printed as %s", ref, b.data); break; }
+    }
+    sw_test_checks++;
+    sw_buf_reset(&b);
+    sw_buf_put_u64_dec(&b, UINT64_MAX);
+    T_EQ_STR(b.data, "18446744073709551615");
+    sw_buf_free(&b);
+}
+
 sw_test_case sw_tests[] = {
+    {"integer_printing_matches_printf", test_integer_printing_matches_printf},
     {"double_printing_round_trips", test_double_printing_round_trips},
     {"crc32c_known_values", test_crc32c_known_values},
     {"form_nested_paths", test_form_nested_paths},
