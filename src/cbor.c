@@ -424,7 +424,7 @@ static void sw_cbor_put_bytes(sw_buf *b, unsigned major, const char *s, size_t l
 void sw_cbor_encode(sw_buf *b, const sw_value *v) {
     assert(v);
     switch (v->type) {
-    case SW_V_NULL: sw_buf_put_u8(b, 0xf6); break;
+    case SW_V_NULL: case SW_V_RAW: sw_buf_put_u8(b, 0xf6); break; /* RAW: JSON-protocol services only */
     case SW_V_BOOL: sw_buf_put_u8(b, v->u.b ? 0xf5 : 0xf4); break;
     case SW_V_INT:
         /* -1 - i computed as ~i on the bits, which cannot overflow at INT64_MIN. */

@@ -707,5 +707,6 @@ void sw_json_encode(sw_buf *b, const sw_value *v) {
     case SW_V_BLOB: sw_json_put_base64(b, (const unsigned char *)v->u.str.s, v->u.str.len); break;
     case SW_V_LIST: sw_json_put_list(b, v); break;
     case SW_V_MAP: sw_json_put_map(b, v); break;
+    case SW_V_RAW: sw_buf_append(b, v->u.str.s, v->u.str.len); break;
     }
 }

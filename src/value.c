@@ -27,6 +27,7 @@ static sw_value *sw_v_bytes(sw_arena *a, sw_vtype t, const void *p, size_t len) 
 sw_value *sw_v_string(sw_arena *a, const char *s, size_t len) { return sw_v_bytes(a, SW_V_STRING, s, len); }
 sw_value *sw_v_cstr(sw_arena *a, const char *s) { return sw_v_bytes(a, SW_V_STRING, s, strlen(s)); }
 sw_value *sw_v_blob(sw_arena *a, const void *p, size_t len) { return sw_v_bytes(a, SW_V_BLOB, p, len); }
+sw_value *sw_v_raw(sw_arena *a, const char *json, size_t len) { return sw_v_bytes(a, SW_V_RAW, json, len); }
 sw_value *sw_v_list(sw_arena *a) { return sw_v_new(a, SW_V_LIST); }
 sw_value *sw_v_map(sw_arena *a) { return sw_v_new(a, SW_V_MAP); }
 

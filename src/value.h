@@ -14,7 +14,9 @@ typedef enum {
     SW_V_BLOB,   /* raw bytes */
     SW_V_TIME,   /* seconds since the epoch, fractional (millisecond precision on the wire) */
     SW_V_LIST,
-    SW_V_MAP     /* structures and maps alike: ordered key/value pairs */
+    SW_V_MAP,    /* structures and maps alike: ordered key/value pairs */
+    SW_V_RAW     /* JSON text, written as is by the JSON encoder (u.str): a large list built without a tree.
+                    Only JSON-protocol services may answer with it; the other encoders write null. */
 } sw_vtype;
 
 typedef struct sw_value sw_value;
@@ -26,7 +28,7 @@ struct sw_value {
         int b;
         int64_t i;
         double d;  /* SW_V_DOUBLE and SW_V_TIME */
-        struct { const char *s; size_t len; } str; /* STRING and BLOB */
+        struct { const char *s; size_t len; } str; /* STRING, BLOB and RAW */
         struct { sw_value **items; size_t n, cap; } list;
         struct { sw_member *items; size_t n, cap; } map;
     } u;
@@ -41,6 +43,7 @@ sw_value *sw_v_time(sw_arena *a, double epoch_seconds);
 sw_value *sw_v_string(sw_arena *a, const char *s, size_t len); /* copies */
 sw_value *sw_v_cstr(sw_arena *a, const char *s);                /* copies */
 sw_value *sw_v_blob(sw_arena *a, const void *p, size_t len);    /* copies */
+sw_value *sw_v_raw(sw_arena *a, const char *json, size_t len);  /* copies; json must be one valid JSON value */
 sw_value *sw_v_list(sw_arena *a);
 sw_value *sw_v_map(sw_arena *a);
 

@@ -49,9 +49,9 @@ void sw_xml_encode_members(sw_buf *b, const sw_shape *shape, const sw_value *v) 
 static void sw_xml_value(sw_buf *b, const sw_shape *shape, const sw_value *v) {
     char tmp[40];
     switch (v->type) {
-    case SW_V_NULL: break;
+    case SW_V_NULL: case SW_V_RAW: break; /* RAW: JSON-protocol services only */
     case SW_V_BOOL: sw_buf_puts(b, v->u.b ? "true" : "false"); break;
-    case SW_V_INT: sw_buf_printf(b, "%lld", (long long)v->u.i); break;
+    case SW_V_INT: sw_buf_put_i64(b, v->u.i); break;
     case SW_V_DOUBLE:
         if (isnan(v->u.d)) sw_buf_puts(b, "NaN");
         else if (isinf(v->u.d)) sw_buf_puts(b, v->u.d > 0 ? "Infinity" : "-Infinity");

@@ -48,7 +48,7 @@ static int v_equal(const sw_value *x, const sw_value *y) {
     case SW_V_BOOL: return x->u.b == y->u.b;
     case SW_V_INT: return x->u.i == y->u.i;
     case SW_V_DOUBLE: case SW_V_TIME: return same_bits(x->u.d, y->u.d);
-    case SW_V_STRING: case SW_V_BLOB:
+    case SW_V_STRING: case SW_V_BLOB: case SW_V_RAW:
         return x->u.str.len == y->u.str.len && memcmp(x->u.str.s, y->u.str.s, x->u.str.len) == 0;
     case SW_V_LIST:
         if (x->u.list.n != y->u.list.n) return 0;

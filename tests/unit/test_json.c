@@ -245,6 +245,10 @@ static void test_encode_types(void) {
     T_EQ_STR(enc(sw_v_blob(&a, "foobar", 6)), "\"Zm9vYmFy\"");
     T_EQ_STR(enc(sw_v_blob(&a, "\xff\xfe", 2)), "\"//4=\"");
     T_EQ_STR(enc(NULL), "null");
+    sw_value *r = sw_v_map(&a);  /* pre-encoded JSON goes out as is, wherever it sits */
+    sw_v_map_putc(&a, r, "events", sw_v_raw(&a, "[{\"a\":1},{\"b\":\"x\"}]", 19));
+    sw_v_map_putc(&a, r, "n", sw_v_int(&a, 7));
+    T_EQ_STR(enc(r), "{\"events\":[{\"a\":1},{\"b\":\"x\"}],\"n\":7}");
     sw_arena_free(&a);
 }
 
